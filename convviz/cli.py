@@ -1,0 +1,119 @@
+"""Command line: ``convviz`` opens the window; ``convviz info`` prints a network's layer table.
+
+Bad input (a network that does not work, an unreadable image) ends with a clear message on stderr
+and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from convviz import __version__
+from convviz.core.errors import ConvvizError
+from convviz.core.geometry import analyze
+from convviz.core.presets import DEFAULT_PRESET, preset_names, resolve_network
+from convviz.core.spec import InputSpec
+from convviz.core.summary import format_table, summary_dict
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> int:
+    print(f"convviz: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def info_main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="convviz info", description="Print a network's layers: output shapes, parameters, receptive fields.")
+    parser.add_argument("--net", default=DEFAULT_PRESET,
+                        help=f"a preset name or a network .json file (presets: {', '.join(preset_names())})")
+    parser.add_argument("--input", metavar="CxHxW", help="input size instead of the network's own, e.g. 3x32x32")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    try:
+        spec = resolve_network(args.net)
+        input_spec = InputSpec.parse(args.input) if args.input else None
+    except ConvvizError as error:
+        return _fail(str(error))
+    if input_spec is not None:
+        spec = spec.with_input(input_spec)
+    geometry = analyze(spec)
+    if args.json:
+        print(json.dumps(summary_dict(spec, geometry), indent=2))
+    else:
+        print(format_table(spec, geometry))
+    if geometry.error is not None:
+        return _fail(str(geometry.error))
+    return 0
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convviz",
+        description="Make a convolutional neural network visible. Subcommands: 'convviz info --help'.")
+    parser.add_argument("--version", action="version", version=f"convviz {__version__}")
+    parser.add_argument("--net", default=DEFAULT_PRESET, help="a preset name or a network .json file")
+    parser.add_argument("--image", metavar="FILE", help="start on this image instead of the test card")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="where the network runs (auto: CUDA if there is one)")
+    parser.add_argument("--theme", choices=("dark", "light"), default="dark")
+    parser.add_argument("--size", metavar="WxH", default="1600x1000", help="window size in pixels")
+    parser.add_argument("--snapshot", metavar="OUT.png",
+                        help="open the window, wait until the first frame has gone through every panel, "
+                             "save a picture of the window and exit")
+    return parser
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ConvvizError(f"--size must look like 1600x1000, not {text!r}") from None
+    if width < 200 or height < 150:
+        raise ConvvizError("--size must be at least 200x150")
+    return width, height
+
+
+def _has_display() -> bool:
+    if sys.platform != "linux":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def gui_main(argv: Sequence[str]) -> int:
+    args = gui_parser().parse_args(argv)
+    try:
+        spec = resolve_network(args.net)
+        size = _parse_size(args.size)
+        source = None
+        if args.image:
+            from convviz.sources.image import ImageSource
+
+            source = ImageSource(args.image)
+    except ConvvizError as error:
+        return _fail(str(error))
+    headless = bool(args.snapshot)
+    if not os.environ.get("QT_QPA_PLATFORM") and not _has_display():
+        if not headless:
+            return _fail("no display found (DISPLAY and WAYLAND_DISPLAY are not set). Run convviz on a desktop, "
+                         "under a virtual screen (xvfb-run convviz), or save a picture with "
+                         "--snapshot OUT.png")
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from convviz.ui.app import run_window
+
+    network_path = Path(args.net) if Path(args.net).is_file() else None
+    return run_window(spec, source=source, device=args.device, theme_name=args.theme, size=size,
+                      snapshot=Path(args.snapshot) if args.snapshot else None, network_path=network_path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "info":
+        return info_main(argv[1:])
+    return gui_main(argv)

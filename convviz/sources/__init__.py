@@ -1,0 +1,1 @@
+"""Input sources: everything that yields pictures (test card, image files, video, webcam, clipboard)."""

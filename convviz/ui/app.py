@@ -1,0 +1,73 @@
+"""Starting the Qt application: the window, and the --snapshot mode that saves a grab and exits."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from convviz.core.spec import NetworkSpec
+from convviz.sources.base import FrameSource
+from convviz.ui.theme import THEMES
+
+SNAPSHOT_TIMEOUT_MS = 120_000
+
+
+def application() -> QtWidgets.QApplication:
+    """The QApplication (created once), with a font size readable on a projector."""
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(sys.argv[:1])
+        app.setApplicationName("convviz")
+        app.setOrganizationName("convviz")
+    return app  # type: ignore[return-value]
+
+
+def save_window_grab(window: QtWidgets.QWidget, path: Path) -> None:
+    """Render the window into a PNG (works offscreen: Qt paints the widgets into the pixmap)."""
+    pixmap = window.grab()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not pixmap.save(str(path)):
+        raise OSError(f"could not write {path}")
+
+
+def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
+               theme_name: str = "dark", size: tuple[int, int] = (1600, 1000), snapshot: Path | None = None,
+               network_path: Path | None = None) -> int:
+    from convviz.ui.main_window import MainWindow
+
+    app = application()
+    window = MainWindow(spec, source, device=device, theme=THEMES[theme_name], network_path=network_path)
+    window.resize(*size)
+    window.show()
+    if snapshot is None:
+        return app.exec()
+
+    status = {"code": 1}
+
+    def shoot(sequence: int) -> None:
+        window.frameShown.disconnect(shoot)
+        QtWidgets.QApplication.processEvents()
+        try:
+            save_window_grab(window, snapshot)
+            print(f"convviz: saved {snapshot}")
+            status["code"] = 0
+        except OSError as error:
+            print(f"convviz: {error}", file=sys.stderr)
+            status["code"] = 2
+        window.close()
+        app.quit()
+
+    def too_slow() -> None:
+        print("convviz: no frame was drawn in time; no snapshot saved", file=sys.stderr)
+        window.close()
+        app.quit()
+
+    window.frameShown.connect(shoot)
+    QtCore.QTimer.singleShot(SNAPSHOT_TIMEOUT_MS, too_slow)
+    app.exec()
+    return status["code"]
+
+
+__all__ = ["application", "run_window", "save_window_grab"]

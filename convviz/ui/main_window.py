@@ -1,0 +1,332 @@
+"""The main window: input, the network's layers, and every layer's activation maps.
+
+The window only wires things together: the pipeline bridge delivers one FrameResult per frame, the
+panels draw it, the selection model links them. It never computes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from convviz.core.errors import ConvvizError
+from convviz.core.geometry import size_text
+from convviz.core.presets import load_preset, preset_names
+from convviz.core.spec import NetworkSpec
+from convviz.core.summary import describe_layer, field_text
+from convviz.pipeline.engine import FrameResult
+from convviz.sources.base import FrameSource, TestCardSource
+from convviz.sources.image import IMAGE_SUFFIXES, ImageSource
+from convviz.ui.panels.layer_maps import InputPanel, LayerMapsPanel, make_title
+from convviz.ui.selection import SelectionModel
+from convviz.ui.theme import DARK, Theme
+from convviz.ui.worker import PipelineBridge
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """convviz's window. ``frameShown(sequence)`` fires after every panel has drawn a result."""
+
+    frameShown = QtCore.Signal(int)
+
+    def __init__(self, spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
+                 theme: Theme = DARK, network_path: Path | None = None):
+        super().__init__()
+        self.theme = theme
+        self.spec = spec
+        self.network_path = network_path
+        self.selection = SelectionModel()
+        self.result: FrameResult | None = None
+        self._panel_spec: NetworkSpec | None = None
+        self._frame_times: deque[float] = deque(maxlen=30)
+        self._mosaic_aspect = 0.0
+        self.setWindowTitle("convviz")
+        self.resize(1600, 1000)
+        self._apply_palette()
+
+        self.bridge = PipelineBridge(spec, source or TestCardSource(), theme.lut(), device, parent=self)
+        self.bridge.resultReady.connect(self._show_result)
+        self.bridge.errorRaised.connect(self.show_error)
+        self.bridge.sourceLost.connect(self.show_error)
+
+        self._build_docks()
+        self._build_centre()
+        self._build_status()
+        self._build_menus()
+        self.selection.connect(self._selection_changed)
+        self.bridge.start()
+
+    # ---- construction ------------------------------------------------------------------------------
+    def _apply_palette(self) -> None:
+        theme = self.theme
+        font = QtWidgets.QApplication.font()
+        font.setPointSizeF(theme.font_pt)
+        self.setFont(font)
+        self.setStyleSheet(
+            f"QMainWindow, QWidget {{ background: {theme.background}; color: {theme.foreground}; }}"
+            f"QListWidget {{ background: {theme.panel}; }}"
+            f"QTabBar::tab {{ padding: 6px 14px; background: {theme.panel}; color: {theme.muted}; }}"
+            f"QTabBar::tab:selected {{ color: {theme.foreground}; border-bottom: 2px solid {theme.accent}; }}"
+            f"QDockWidget::title {{ padding: 4px; background: {theme.panel}; }}"
+            f"QStatusBar QLabel {{ padding: 0 8px; }}"
+        )
+
+    def _build_docks(self) -> None:
+        self.input_panel = InputPanel(self.theme, self.selection)
+        self.input_dock = QtWidgets.QDockWidget("Input", self)
+        self.input_dock.setObjectName("inputDock")
+        self.input_dock.setWidget(self.input_panel)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.input_dock)
+
+        self.layer_list = QtWidgets.QListWidget()
+        self.layer_list.setObjectName("layerList")
+        self.layer_list.currentRowChanged.connect(self._layer_row_changed)
+        self.network_title = make_title(self.spec.name, self.theme, self.theme.font_pt * 1.1)
+        self.network_title.setWordWrap(True)
+        self.totals = make_title("", self.theme, self.theme.font_pt, bold=False, colour=self.theme.muted)
+        holder = QtWidgets.QWidget()
+        box = QtWidgets.QVBoxLayout(holder)
+        box.setContentsMargins(6, 6, 6, 6)
+        box.addWidget(self.network_title)
+        box.addWidget(self.layer_list, 1)
+        box.addWidget(self.totals)
+        self.network_dock = QtWidgets.QDockWidget("Network", self)
+        self.network_dock.setObjectName("networkDock")
+        self.network_dock.setWidget(holder)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.network_dock)
+        self.resizeDocks([self.input_dock, self.network_dock], [430, 430], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.input_dock, self.network_dock], [420, 480], QtCore.Qt.Orientation.Vertical)
+
+    def _build_centre(self) -> None:
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.maps_scroll = QtWidgets.QScrollArea()
+        self.maps_scroll.setWidgetResizable(True)
+        self.maps_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.maps_holder = QtWidgets.QWidget()
+        self.maps_grid = QtWidgets.QGridLayout(self.maps_holder)
+        self.maps_grid.setContentsMargins(6, 6, 6, 6)
+        self.maps_grid.setSpacing(8)
+        self.maps_scroll.setWidget(self.maps_holder)
+        self.tabs.addTab(self.maps_scroll, "Activation maps")
+        self.layer_panels: list[LayerMapsPanel] = []
+        self.error_banner = make_title("", self.theme, self.theme.title_pt * 0.9, colour=self.theme.error)
+        self.error_banner.setWordWrap(True)
+        self.error_banner.setVisible(False)
+        self.setCentralWidget(self.tabs)
+
+    def _build_status(self) -> None:
+        status = self.statusBar()
+        self.fps_label = QtWidgets.QLabel("")
+        self.device_label = QtWidgets.QLabel("")
+        status.addPermanentWidget(self.fps_label)
+        status.addPermanentWidget(self.device_label)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self._action(file_menu, "&Open image...", self.open_image_dialog, QtGui.QKeySequence.StandardKey.Open)
+        self._action(file_menu, "&Test card", lambda: self.set_source(TestCardSource()), "Ctrl+T")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+
+        network_menu = menu.addMenu("&Network")
+        self._action(network_menu, "Open &network file...", self.open_network_dialog, "Ctrl+Shift+O")
+        presets_menu = network_menu.addMenu("Lecture &presets")
+        for name in preset_names():
+            try:
+                title = load_preset(name).name
+            except ConvvizError:
+                continue
+            self._action(presets_menu, title, lambda checked=False, n=name: self.load_preset(n))
+        self.presets_menu = presets_menu
+
+    def _action(self, menu: QtWidgets.QMenu, text: str, slot, shortcut=None) -> QtGui.QAction:
+        action = QtGui.QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QtGui.QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # ---- commands -----------------------------------------------------------------------------------
+    def set_network(self, spec: NetworkSpec, path: Path | None = None) -> None:
+        self.spec = spec
+        self.network_path = path
+        self.selection.clear()
+        self.bridge.pipeline.set_network(spec)
+
+    def load_preset(self, name: str) -> None:
+        try:
+            self.set_network(load_preset(name))
+        except ConvvizError as error:
+            self.show_error(str(error))
+
+    def set_source(self, source: FrameSource) -> None:
+        self.bridge.pipeline.set_source(source)
+
+    def open_image(self, path: str | Path) -> bool:
+        try:
+            source = ImageSource(path)
+        except ConvvizError as error:
+            self.show_error(str(error))
+            return False
+        self.set_source(source)
+        return True
+
+    def open_image_dialog(self) -> None:
+        pattern = " ".join(f"*{suffix}" for suffix in IMAGE_SUFFIXES)
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open image", "", f"Images ({pattern});;All files (*)")
+        if path:
+            self.open_image(path)
+
+    def open_network(self, path: str | Path) -> bool:
+        try:
+            spec = NetworkSpec.load(path)
+        except ConvvizError as error:
+            self.show_error(str(error))
+            return False
+        self.set_network(spec, Path(path))
+        return True
+
+    def open_network_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open network", "", "Networks (*.json);;All files (*)")
+        if path:
+            self.open_network(path)
+
+    def show_error(self, message: str) -> None:
+        """Errors go to the status bar in the error colour; the app keeps running."""
+        self.statusBar().setStyleSheet(f"color: {self.theme.error};")
+        self.statusBar().showMessage(message, 15000)
+
+    def show_message(self, message: str, timeout_ms: int = 6000) -> None:
+        self.statusBar().setStyleSheet(f"color: {self.theme.foreground};")
+        self.statusBar().showMessage(message, timeout_ms)
+
+    # ---- results ------------------------------------------------------------------------------------
+    def _rebuild_panels(self, result: FrameResult) -> None:
+        for panel in self.layer_panels:
+            self.selection.disconnect(panel._selection_changed)
+            panel.setParent(None)
+            panel.deleteLater()
+        self.layer_panels = []
+        self.maps_grid.removeWidget(self.error_banner)
+        columns = 2
+        for index in range(len(result.geometry.layers)):
+            panel = LayerMapsPanel(index, self.theme, self.selection)
+            self.maps_grid.addWidget(panel, index // columns, index % columns)
+            panel.show()
+            self.layer_panels.append(panel)
+        row = (len(self.layer_panels) + columns - 1) // columns
+        self.maps_grid.addWidget(self.error_banner, row, 0, 1, columns)
+        self.maps_grid.setRowStretch(row + 1, 1)
+        self._fill_layer_list(result)
+        self._panel_spec = result.spec
+        self._size_panels()
+
+    def _size_panels(self) -> None:
+        """Two rows of panels fill the visible height; tell the pipeline the panels' shape so each
+        layer's maps are laid out to fill them."""
+        if not self.layer_panels:
+            return
+        spacing = self.maps_grid.spacing()
+        height = max(240, (self.maps_scroll.viewport().height() - 12 - spacing) // 2)
+        width = max(200, (self.maps_scroll.viewport().width() - 12 - spacing) // 2)
+        for panel in self.layer_panels:
+            panel.setFixedHeight(height)
+        header = self.layer_panels[0].header_height()
+        aspect = (width - 90) / max(60, height - header - 20)  # minus the colour bar and the titles
+        aspect = round(max(0.8, min(aspect, 6.0)), 1)
+        if aspect != self._mosaic_aspect:
+            self._mosaic_aspect = aspect
+            self.bridge.pipeline.set_mosaic_aspect(aspect)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._size_panels()
+
+    def _fill_layer_list(self, result: FrameResult) -> None:
+        geometry = result.geometry
+        self.layer_list.blockSignals(True)
+        self.layer_list.clear()
+        self.layer_list.addItem(f"   input   {size_text(geometry.input_shape)}")
+        for layer, g in zip(result.spec.layers, geometry.layers):
+            params = f"   {g.params:,} params" if g.params else ""
+            item = QtWidgets.QListWidgetItem(f"{g.index + 1:>2}  {describe_layer(layer)}\n"
+                                             f"      \u2192 {size_text(g.output_shape)}{params}"
+                                             f"   RF {field_text(g.receptive_field)}")
+            self.layer_list.addItem(item)
+        if geometry.error is not None:
+            bad = geometry.error.layer if geometry.error.layer is not None else len(geometry.layers)
+            for index in range(bad, len(result.spec.layers)):
+                layer = result.spec.layers[index]
+                item = QtWidgets.QListWidgetItem(f"{index + 1:>2}  {describe_layer(layer)}\n      "
+                                                 + ("\u26a0 cannot work" if index == bad else "(not run)"))
+                item.setForeground(QtGui.QColor(self.theme.error if index == bad else self.theme.muted))
+                item.setToolTip(str(geometry.error) if index == bad else "")
+                self.layer_list.addItem(item)
+        self.layer_list.blockSignals(False)
+        self.network_title.setText(result.spec.name)
+        self.totals.setText(f"total parameters: {geometry.total_params:,}")
+        self.error_banner.setText(f"\u26a0 {geometry.error}" if geometry.error else "")
+        self.error_banner.setVisible(geometry.error is not None)
+
+    def _show_result(self, result: FrameResult) -> None:
+        try:
+            rebuilt = result.spec is not self._panel_spec
+            if rebuilt:
+                self._rebuild_panels(result)
+            self.result = result
+            self.input_panel.show_result(result)
+            for panel in self.layer_panels:
+                panel.show_result(result)
+            self._update_status(result)
+            if rebuilt and result.geometry.error is not None:
+                self.show_error(str(result.geometry.error))
+        finally:
+            self.bridge.done(result)
+        self.frameShown.emit(result.sequence)
+
+    def _update_status(self, result: FrameResult) -> None:
+        now = time.monotonic()
+        self._frame_times.append(now)
+        if len(self._frame_times) > 1 and result.frame.index > 0:
+            span = self._frame_times[-1] - self._frame_times[0]
+            fps = (len(self._frame_times) - 1) / span if span > 0 else 0.0
+            self.fps_label.setText(f"{fps:.1f} fps")
+        timings = result.timings
+        self.device_label.setText(f"{result.device}  \u00b7  forward {timings.forward_ms:.1f} ms")
+        self.device_label.setToolTip("\n".join(
+            f"layer {i + 1}: {ms:.2f} ms" for i, ms in enumerate(timings.layer_ms)))
+        if result.messages and result.sequence <= 2:
+            self.show_message("; ".join(result.messages))
+
+    # ---- selection ----------------------------------------------------------------------------------
+    def _layer_row_changed(self, row: int) -> None:
+        if row >= 1:
+            self.selection.set_focus_layer(row - 1)
+            if row - 1 < len(self.layer_panels):
+                self.maps_scroll.ensureWidgetVisible(self.layer_panels[row - 1])
+
+    def _selection_changed(self, selection: SelectionModel) -> None:
+        unit = selection.active
+        if unit is None or self.result is None:
+            return
+        if unit.layer < 0:
+            tensor = self.result.prepared.tensor
+            if unit.row < tensor.shape[1] and unit.col < tensor.shape[2]:
+                values = ", ".join(f"{v:.3f}" for v in tensor[:, unit.row, unit.col])
+                self.show_message(f"input pixel row {unit.row}, column {unit.col}: ({values})", 0)
+            return
+        if unit.layer < len(self.layer_panels):
+            value = self.layer_panels[unit.layer].value_at(unit)
+            if value is not None:
+                self.show_message(f"layer {unit.layer + 1}, map {unit.channel + 1}, row {unit.row}, "
+                                  f"column {unit.col}: {value:.4g}", 0)
+
+    # ---- lifetime -----------------------------------------------------------------------------------
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        self.bridge.stop()
+        super().closeEvent(event)

@@ -1,0 +1,95 @@
+"""A picture in a pyqtgraph view: pixels stay sharp squares, y runs down, the pointer is reported.
+
+The building block of the input panel and the activation-map panels. Coordinates are image pixels
+(x = column, y = row), as pyqtgraph uses them with row-major images.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from convviz.ui.theme import Theme
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+
+
+class ImageView(pg.GraphicsLayoutWidget):
+    """One ImageItem in a locked-aspect ViewBox, optionally with a colour bar on the right.
+
+    ``hovered(y, x)`` / ``clicked(y, x)`` report image coordinates (floats); ``left()`` when the
+    pointer leaves the picture.
+    """
+
+    hovered = QtCore.Signal(float, float)
+    clicked = QtCore.Signal(float, float)
+    left = QtCore.Signal()
+
+    def __init__(self, theme: Theme, colour_bar: bool = False, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent=parent)
+        self.theme = theme
+        self.setBackground(theme.panel)
+        self.ci.setContentsMargins(2, 2, 2, 2)
+        self.view = self.addViewBox(row=0, col=0)
+        self.view.setAspectLocked(True)
+        self.view.invertY(True)
+        self.view.setMouseEnabled(False, False)
+        self.view.setMenuEnabled(False)
+        self.view.setDefaultPadding(0.01)
+        self.image = pg.ImageItem()
+        self.view.addItem(self.image)
+        self.colour_bar: pg.ColorBarItem | None = None
+        if colour_bar:
+            self.colour_bar = pg.ColorBarItem(values=(-1, 1), colorMap=theme.colormap_object(), interactive=False,
+                                              width=14, rounding=1e-6, colorMapMenu=False, pen=theme.muted)
+            self.addItem(self.colour_bar, row=0, col=1)
+            axis = self.colour_bar.axis
+            axis.setTextPen(theme.foreground)
+            font = QtGui.QFont()
+            font.setPointSizeF(theme.font_pt * 0.85)
+            axis.setStyle(tickFont=font)
+        self._shape: tuple[int, int] | None = None
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.scene().sigMouseClicked.connect(self._mouse_clicked)
+        self.setMinimumSize(120, 90)
+
+    def set_image(self, image: np.ndarray, levels: tuple[float, float] | None = None) -> None:
+        """Show ``image`` (H x W x 3/4 uint8 colours, or H x W values with ``levels``)."""
+        shape = image.shape[:2]
+        if levels is None:
+            self.image.setImage(image, autoLevels=False, levels=None if image.dtype == np.uint8 else (0, 1))
+        else:
+            self.image.setImage(image, autoLevels=False, levels=levels)
+        if shape != self._shape:
+            self._shape = shape
+            self.view.autoRange(padding=0.01)
+
+    def set_range(self, half_range: float) -> None:
+        if self.colour_bar is not None:
+            self.colour_bar.setLevels((-half_range, half_range))
+
+    def image_point(self, scene_pos: QtCore.QPointF) -> tuple[float, float] | None:
+        if self._shape is None or not self.view.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.image.mapFromScene(scene_pos)
+        y, x = point.y(), point.x()
+        if 0 <= y < self._shape[0] and 0 <= x < self._shape[1]:
+            return (y, x)
+        return None
+
+    def _mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        point = self.image_point(scene_pos)
+        if point is None:
+            self.left.emit()
+        else:
+            self.hovered.emit(*point)
+
+    def _mouse_clicked(self, event: object) -> None:
+        point = self.image_point(event.scenePos())  # type: ignore[attr-defined]
+        if point is not None:
+            self.clicked.emit(*point)
+
+    def leaveEvent(self, event: QtCore.QEvent) -> None:  # noqa: N802 (Qt name)
+        self.left.emit()
+        super().leaveEvent(event)

@@ -1,0 +1,226 @@
+"""One layer's activation maps: every map in a grid, coloured around zero, with a colour bar.
+
+Flat outputs (after flatten: fully connected, softmax) are drawn as bars instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from convviz.core.geometry import lecture_shape_text
+from convviz.core.summary import describe_layer, field_text
+from convviz.pipeline.display import MosaicLayout
+from convviz.pipeline.engine import FrameResult
+from convviz.ui.panels.image_view import ImageView
+from convviz.ui.selection import SelectionModel, Unit
+from convviz.ui.theme import Theme
+
+
+def make_title(text: str, theme: Theme, size: float | None = None, bold: bool = True,
+               colour: str | None = None) -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel(text)
+    font = label.font()
+    font.setPointSizeF(size or theme.title_pt)
+    font.setBold(bold)
+    label.setFont(font)
+    label.setStyleSheet(f"color: {colour or theme.foreground};")
+    label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.NoTextInteraction)
+    # never let a long title widen its panel past the window: it is cut or wrapped instead
+    label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+    label.setMinimumWidth(1)
+    return label
+
+
+class LayerMapsPanel(QtWidgets.QFrame):
+    """Layer ``index``'s output: maps (C x H x W) as a mosaic, or a flat vector as bars."""
+
+    def __init__(self, index: int, theme: Theme, selection: SelectionModel,
+                 parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.index = index
+        self.theme = theme
+        self.selection = selection
+        self.layout_: MosaicLayout | None = None
+        self.values: np.ndarray | None = None
+        self.setObjectName("layerPanel")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.setStyleSheet(f"#layerPanel {{ background: {theme.panel}; border: 1px solid {theme.muted};"
+                           " border-radius: 4px; }")
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(8, 6, 8, 6)
+        box.setSpacing(2)
+        self.title = make_title(f"{index + 1}", theme)
+        self.subtitle = make_title("", theme, theme.font_pt, bold=False, colour=theme.muted)
+        self.subtitle.setWordWrap(True)
+        box.addWidget(self.title)
+        box.addWidget(self.subtitle)
+        self.maps = ImageView(theme, colour_bar=True)
+        self.maps.hovered.connect(self._hovered)
+        self.maps.clicked.connect(self._clicked)
+        self.maps.left.connect(lambda: self._leave())
+        self.marker = QtWidgets.QGraphicsRectItem()
+        self.marker.setPen(pg.mkPen(theme.accent, width=theme.line_px))
+        self.marker.setZValue(10)
+        self.marker.setVisible(False)
+        self.maps.view.addItem(self.marker)
+        self.bars = pg.PlotWidget(background=theme.panel)
+        self.bars.setMouseEnabled(False, False)
+        self.bars.setMenuEnabled(False)
+        self.bars.hideButtons()
+        for axis in ("left", "bottom"):
+            self.bars.getAxis(axis).setTextPen(theme.foreground)
+        self.bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
+        self.bars.addItem(self.bar_item)
+        self.bars.setVisible(False)
+        box.addWidget(self.maps, 1)
+        box.addWidget(self.bars, 1)
+        self.setMinimumHeight(220)
+        self.selection.connect(self._selection_changed)
+        self.shown_sequence = -1
+
+    def header_height(self) -> int:
+        """Pixels taken by the titles above the maps."""
+        return self.title.sizeHint().height() + self.subtitle.sizeHint().height() + 16
+
+    # ---- drawing --------------------------------------------------------------------------------
+    def show_result(self, result: FrameResult) -> None:
+        layer = result.spec.layers[self.index]
+        geometry = result.geometry.layers[self.index]
+        shape = geometry.output_shape
+        self.title.setText(f"{self.index + 1}  {describe_layer(layer)}  \u2192  {lecture_shape_text(shape)}")
+        details = []
+        formulas = geometry.formulas()
+        if formulas and layer.type == "conv2d":
+            details.append(formulas[1])
+        if geometry.params:
+            details.append(f"{geometry.params:,} params")
+        details.append(f"receptive field {field_text(geometry.receptive_field)}")
+        self.subtitle.setText("   \u00b7   ".join(details))
+        output = result.outputs[self.index]
+        image = result.images[self.index]
+        if image is not None:
+            self.maps.setVisible(True)
+            self.bars.setVisible(False)
+            self.layout_ = image.layout
+            self.values = output
+            self.maps.set_image(image.rgba)
+            self.maps.set_range(image.half_range)
+        else:
+            self.layout_ = None
+            self.values = output
+            self.maps.setVisible(False)
+            self.bars.setVisible(True)
+            x = np.arange(len(output))
+            brushes = [self.theme.accent if v >= 0 else self.theme.window for v in output]
+            self.bar_item.setOpts(x=x, height=output, width=0.8, brushes=brushes)
+            self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
+        self.shown_sequence = result.sequence
+        self._selection_changed(self.selection)
+
+    # ---- pointer --------------------------------------------------------------------------------
+    def _unit_at(self, y: float, x: float) -> Unit | None:
+        if self.layout_ is None:
+            return None
+        found = self.layout_.locate(y, x)
+        if found is None:
+            return None
+        channel, row, col = found
+        return Unit(self.index, channel, row, col)
+
+    def _hovered(self, y: float, x: float) -> None:
+        self.selection.set_hover(self._unit_at(y, x))
+
+    def _clicked(self, y: float, x: float) -> None:
+        unit = self._unit_at(y, x)
+        if unit is not None:
+            self.selection.pin(unit)
+
+    def _leave(self) -> None:
+        if self.selection.hover is not None and self.selection.hover.layer == self.index:
+            self.selection.set_hover(None)
+
+    def _selection_changed(self, selection: SelectionModel) -> None:
+        unit = selection.active
+        if unit is None or unit.layer != self.index or self.layout_ is None or unit.channel >= self.layout_.channels:
+            self.marker.setVisible(False)
+            return
+        y, x, h, w = self.layout_.map_rect(unit.channel, unit.row, unit.col, unit.row + 1, unit.col + 1)
+        h, w = max(h, 1.0), max(w, 1.0)
+        self.marker.setRect(QtCore.QRectF(x, y, w, h))
+        self.marker.setVisible(True)
+
+    def value_at(self, unit: Unit) -> float | None:
+        if self.values is None:
+            return None
+        try:
+            if self.values.ndim == 3:
+                return float(self.values[unit.channel, unit.row, unit.col])
+            return float(self.values[unit.channel])
+        except IndexError:
+            return None
+
+
+class InputPanel(QtWidgets.QFrame):
+    """The network's input as it sees it (after resizing and colour adaptation)."""
+
+    def __init__(self, theme: Theme, selection: SelectionModel, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.theme = theme
+        self.selection = selection
+        self.size_: tuple[int, int] | None = None
+        box = QtWidgets.QVBoxLayout(self)
+        box.setContentsMargins(6, 6, 6, 6)
+        self.title = make_title("Input", theme)
+        self.subtitle = make_title("", theme, theme.font_pt, bold=False, colour=theme.muted)
+        self.subtitle.setWordWrap(True)
+        self.view = ImageView(theme)
+        box.addWidget(self.title)
+        box.addWidget(self.subtitle)
+        box.addWidget(self.view, 1)
+        self.view.hovered.connect(self._hovered)
+        self.view.clicked.connect(self._clicked)
+        self.view.left.connect(self._leave)
+        self.marker = QtWidgets.QGraphicsRectItem()
+        self.marker.setPen(pg.mkPen(theme.accent, width=theme.line_px))
+        self.marker.setZValue(10)
+        self.marker.setVisible(False)
+        self.view.view.addItem(self.marker)
+        self.selection.connect(self._selection_changed)
+        self.image: np.ndarray | None = None
+
+    def show_result(self, result: FrameResult) -> None:
+        prepared = result.prepared
+        channels, height, width = result.geometry.input_shape
+        self.title.setText(f"Input  {width}x{height}x{channels}")
+        source = result.source_name or "input"
+        scale = f"scaled x{prepared.scale:.3g}" if prepared.scale != 1 else "actual size"
+        self.subtitle.setText(f"{source} ({prepared.source_size[1]}x{prepared.source_size[0]}, {scale})")
+        self.image = prepared.tensor
+        self.size_ = (height, width)
+        self.view.set_image(prepared.display)
+
+    def _unit(self, y: float, x: float) -> Unit:
+        return Unit(-1, 0, int(y), int(x))
+
+    def _hovered(self, y: float, x: float) -> None:
+        self.selection.set_hover(self._unit(y, x))
+
+    def _clicked(self, y: float, x: float) -> None:
+        self.selection.pin(self._unit(y, x))
+
+    def _leave(self) -> None:
+        if self.selection.hover is not None and self.selection.hover.layer == -1:
+            self.selection.set_hover(None)
+
+    def _selection_changed(self, selection: SelectionModel) -> None:
+        unit = selection.active
+        if unit is None or unit.layer != -1:
+            self.marker.setVisible(False)
+            return
+        self.marker.setRect(QtCore.QRectF(unit.col, unit.row, 1, 1))
+        self.marker.setVisible(True)
+
+
+__all__ = ["InputPanel", "LayerMapsPanel", "make_title"]

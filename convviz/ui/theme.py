@@ -1,0 +1,67 @@
+"""Colours and sizes in one place, so a projector theme is one switch (presenter mode)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+
+# Diverging maps around zero. "ice-fire": zero is black (a dark room, a projector's black level),
+# negatives glow blue to cyan, positives red to yellow; both ends stay bright enough to read.
+CUSTOM_MAPS: dict[str, tuple[list[float], list[tuple[int, int, int]]]] = {
+    "ice-fire": (
+        [0.0, 0.17, 0.35, 0.5, 0.65, 0.83, 1.0],
+        [(215, 255, 255), (60, 190, 255), (25, 70, 200), (0, 0, 0), (200, 35, 30), (255, 150, 0),
+         (255, 250, 140)],
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A look for every panel. Colours are '#rrggbb'; sizes in points (fonts) or pixels (lines)."""
+
+    name: str
+    background: str
+    panel: str
+    foreground: str
+    muted: str
+    accent: str  # titles, the current output cell
+    window: str  # the sliding window / pooling window
+    field: str  # receptive field highlight
+    padding: str  # zero-padding cells
+    error: str
+    colormap: str  # diverging map for activations: negative / zero / positive
+    font_pt: float = 11.0
+    title_pt: float = 14.0
+    line_px: float = 2.0
+
+    def lut(self) -> np.ndarray:
+        """256 x 4 uint8 colours from -m (0) through zero (127.5) to +m (255)."""
+        return self.colormap_object().getLookupTable(nPts=256, alpha=True).astype(np.uint8)
+
+    def colormap_object(self) -> pg.ColorMap:
+        if self.colormap in CUSTOM_MAPS:
+            stops, colours = CUSTOM_MAPS[self.colormap]
+            return pg.ColorMap(stops, colours, name=self.colormap)
+        return pg.colormap.get(self.colormap)
+
+    def scaled(self, factor: float, name: str | None = None) -> Theme:
+        from dataclasses import replace
+
+        return replace(self, name=name or self.name, font_pt=self.font_pt * factor,
+                       title_pt=self.title_pt * factor, line_px=self.line_px * factor)
+
+
+DARK = Theme(
+    name="dark", background="#1e1f22", panel="#26282c", foreground="#e8e8e8", muted="#9aa0a6",
+    accent="#ffd54f", window="#00e5ff", field="#76ff03", padding="#5c6bc0", error="#ff5252",
+    colormap="ice-fire",
+)
+LIGHT = Theme(
+    name="light", background="#fafafa", panel="#ffffff", foreground="#111111", muted="#555555",
+    accent="#d81b60", window="#0077cc", field="#2e7d32", padding="#9fa8da", error="#c62828",
+    colormap="CET-D1A",
+)
+THEMES = {theme.name: theme for theme in (DARK, LIGHT)}

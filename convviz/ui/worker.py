@@ -1,0 +1,47 @@
+"""The bridge between the pipeline thread and the GUI thread: callbacks become queued Qt signals."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore
+
+from convviz.core.spec import NetworkSpec
+from convviz.pipeline.engine import Engine, FrameResult
+from convviz.pipeline.live import LivePipeline
+from convviz.sources.base import FrameSource
+
+
+class PipelineBridge(QtCore.QObject):
+    """Owns the LivePipeline; its signals arrive on the GUI thread.
+
+    Whoever draws ``resultReady`` must call ``done()`` afterwards so the next result can come.
+    """
+
+    resultReady = QtCore.Signal(object)  # FrameResult
+    errorRaised = QtCore.Signal(str)
+    sourceLost = QtCore.Signal(str)
+    sourceChanged = QtCore.Signal(object)  # FrameSource
+
+    def __init__(self, spec: NetworkSpec, source: FrameSource, lut, device: str = "auto",
+                 parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.engine = Engine(spec, lut, device)
+        self.pipeline = LivePipeline(
+            self.engine, source,
+            on_result=self.resultReady.emit,
+            on_error=self.errorRaised.emit,
+            on_source_lost=self.sourceLost.emit,
+            on_source_changed=self.sourceChanged.emit,
+        )
+
+    def start(self) -> None:
+        self.pipeline.start()
+
+    def stop(self) -> None:
+        self.pipeline.stop()
+
+    def done(self, result: FrameResult | None = None) -> None:
+        self.pipeline.ack()
+
+    @property
+    def device_message(self) -> str | None:
+        return self.engine.device_message

@@ -1,0 +1,127 @@
+"""The first window, offscreen: panels per layer, maps per channel, errors shown, snapshots not blank."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6 import QtGui
+
+from convviz.core.presets import load_preset
+from convviz.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    windows = []
+
+    def make(preset: str = "slide51_ten_5x5", **kwargs) -> MainWindow:
+        win = MainWindow(load_preset(preset), device="cpu", **kwargs)
+        qtbot.addWidget(win)
+        win.show()
+        windows.append(win)
+        return win
+
+    yield make
+    for win in windows:
+        win.bridge.stop()
+
+
+def wait_for_frame(qtbot, win: MainWindow) -> None:
+    with qtbot.waitSignal(win.frameShown, timeout=30000):
+        pass
+
+
+def test_one_panel_per_layer_with_one_tile_per_map(qtbot, window):
+    win = window("slide51_ten_5x5")
+    wait_for_frame(qtbot, win)
+    spec = load_preset("slide51_ten_5x5")
+    assert len(win.layer_panels) == len(spec.layers)
+    channels = [panel.layout_.channels for panel in win.layer_panels]
+    assert channels == [10, 10, 10]
+    first = win.layer_panels[0]
+    assert first.maps.image.image.shape[:2] == first.layout_.shape
+    assert "760 params" in first.subtitle.text()
+    assert win.layer_list.count() == 1 + len(spec.layers)
+
+
+def test_flat_layers_are_drawn_as_bars(qtbot, window):
+    win = window("typical_convnet")
+    wait_for_frame(qtbot, win)
+    softmax = win.layer_panels[-1]
+    assert softmax.bars.isVisibleTo(win) and not softmax.maps.isVisibleTo(win)
+    heights = softmax.bar_item.opts["height"]
+    assert len(heights) == 10 and float(np.sum(heights)) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_choosing_a_preset_re_runs_the_network(qtbot, window):
+    win = window("slide51_ten_5x5")
+    wait_for_frame(qtbot, win)
+    win.load_preset("one_by_one")
+    qtbot.waitUntil(lambda: len(win.layer_panels) == 4, timeout=30000)
+    assert win.layer_panels[2].layout_.channels == 32
+
+
+def test_a_network_that_does_not_fit_shows_the_error_and_keeps_running(qtbot, window):
+    win = window("toy_7x7_stride3")
+    wait_for_frame(qtbot, win)
+    assert win.layer_panels == []
+    assert win.error_banner.isVisibleTo(win)
+    assert "2.33" in win.error_banner.text()
+    assert "2.33" in win.statusBar().currentMessage()
+
+
+def test_a_corrupt_image_gets_a_message_and_the_picture_stays(qtbot, window, tmp_path):
+    win = window("slide51_ten_5x5")
+    wait_for_frame(qtbot, win)
+    before = win.result
+    bad = tmp_path / "corrupt.jpg"
+    bad.write_bytes(b"\xff\xd8\xff garbage")
+    assert not win.open_image(bad)
+    assert "corrupt.jpg" in win.statusBar().currentMessage()
+    assert win.result is before
+
+
+def test_opening_an_image_runs_it(qtbot, window, tmp_path):
+    import cv2
+
+    path = tmp_path / "red.png"
+    picture = np.zeros((20, 30, 3), np.uint8)
+    picture[..., 2] = 255  # BGR: pure red
+    cv2.imwrite(str(path), picture)
+    win = window("slide51_ten_5x5")
+    wait_for_frame(qtbot, win)
+    assert win.open_image(path)
+    qtbot.waitUntil(lambda: win.result.source_name == "red.png", timeout=30000)
+    tensor = win.result.prepared.tensor
+    assert tensor.shape == (3, 32, 32)
+    assert tensor[0].mean() == pytest.approx(1.0) and tensor[1].max() == 0.0
+
+
+def test_hovering_a_map_selects_that_unit(qtbot, window):
+    win = window("slide51_ten_5x5")
+    wait_for_frame(qtbot, win)
+    panel = win.layer_panels[0]
+    oy, ox = panel.layout_.tile_origin(3)
+    panel.maps.hovered.emit(oy + 4.5, ox + 6.5)
+    unit = win.selection.active
+    assert (unit.layer, unit.channel, unit.row, unit.col) == (0, 3, 4, 6)
+    assert panel.marker.isVisible()
+    value = float(win.result.outputs[0][3, 4, 6])
+    assert f"{value:.4g}" in win.statusBar().currentMessage()
+
+
+def test_snapshot_command_writes_a_picture_that_is_not_blank(tmp_path):
+    out = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-m", "convviz", "--net", "webcam_edges", "--size", "1200x800",
+                             "--snapshot", str(out)], capture_output=True, text=True, env=env, timeout=180)
+    assert result.returncode == 0, result.stderr
+    image = QtGui.QImage(str(out))
+    assert (image.width(), image.height()) == (1200, 800)
+    pixels = np.frombuffer(image.convertToFormat(QtGui.QImage.Format.Format_RGB888).constBits(), np.uint8)
+    assert pixels.std() > 20  # many colours, not one flat fill
+    assert len(np.unique(pixels[::7])) > 50
