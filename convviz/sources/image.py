@@ -44,7 +44,7 @@ def _read_with_imageio(path: Path) -> np.ndarray:
     try:
         import imageio.v3 as iio
 
-        image = np.asarray(iio.imread(path, index=0))
+        image = np.asarray(iio.imread(path, index=0, plugin="pillow"))
     except Exception:  # imageio raises many kinds for undecodable data
         raise ImageError(f"{path.name} is not an image convviz can read (corrupt, or an unknown format)") from None
     if image.ndim == 3 and image.shape[2] > 4:

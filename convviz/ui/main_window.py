@@ -125,25 +125,31 @@ class MainWindow(QtWidgets.QMainWindow):
         status.addPermanentWidget(self.device_label)
 
     def _build_menus(self) -> None:
+        """Menus by name in ``self.menus`` ("file", "input", "network", "view") for features to extend."""
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        self._action(file_menu, "&Open image...", self.open_image_dialog, QtGui.QKeySequence.StandardKey.Open)
-        self._action(file_menu, "&Test card", lambda: self.set_source(TestCardSource()), "Ctrl+T")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
-
+        input_menu = menu.addMenu("&Input")
         network_menu = menu.addMenu("&Network")
-        self._action(network_menu, "Open &network file...", self.open_network_dialog, "Ctrl+Shift+O")
+        view_menu = menu.addMenu("&View")
+        self.menus = {"file": file_menu, "input": input_menu, "network": network_menu, "view": view_menu}
+        self.add_action(input_menu, "&Open image...", self.open_image_dialog, QtGui.QKeySequence.StandardKey.Open)
+        self.add_action(input_menu, "&Test card", lambda: self.set_source(TestCardSource()), "Ctrl+T")
+        self.quit_action = self.add_action(file_menu, "&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+
+        self.add_action(network_menu, "Open &network file...", self.open_network_dialog, "Ctrl+Shift+O")
         presets_menu = network_menu.addMenu("Lecture &presets")
         for name in preset_names():
             try:
                 title = load_preset(name).name
             except ConvvizError:
                 continue
-            self._action(presets_menu, title, lambda checked=False, n=name: self.load_preset(n))
+            self.add_action(presets_menu, title, lambda checked=False, n=name: self.load_preset(n))
         self.presets_menu = presets_menu
+        view_menu.addAction(self.input_dock.toggleViewAction())
+        view_menu.addAction(self.network_dock.toggleViewAction())
 
-    def _action(self, menu: QtWidgets.QMenu, text: str, slot, shortcut=None) -> QtGui.QAction:
+    def add_action(self, menu: QtWidgets.QMenu, text: str, slot, shortcut=None) -> QtGui.QAction:
+        """Add an action to ``menu``; features use this too so every command has a menu entry."""
         action = QtGui.QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QtGui.QKeySequence(shortcut))
