@@ -1,0 +1,65 @@
+"""Frames: PNGs of the requested size, sharp cells at 2x, atomic writes, clipboard."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtGui, QtWidgets
+
+from convviz.export.clips import ExportError
+from convviz.export.frames import copy_to_clipboard, image_to_rgb, render_widget, save_png, save_widget_png
+from convviz.ui.panels.image_view import ImageView
+from convviz.ui.theme import DARK
+
+
+@pytest.fixture
+def seven_by_seven(qtbot):
+    view = ImageView(DARK)
+    qtbot.addWidget(view)
+    view.resize(360, 360)
+    checker = np.indices((7, 7)).sum(0) % 2
+    rgba = np.zeros((7, 7, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[checker == 1, :3] = 255
+    view.set_image(rgba)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+@pytest.mark.parametrize("scale", [1, 2, 4])
+def test_png_has_the_requested_size(seven_by_seven, tmp_path, scale):
+    path = save_widget_png(seven_by_seven, tmp_path / f"frame{scale}x.png", scale)
+    image = QtGui.QImage(str(path))
+    assert (image.width(), image.height()) == (360 * scale, 360 * scale)
+    assert [p.name for p in tmp_path.iterdir()] == [f"frame{scale}x.png"]
+
+
+def test_a_two_x_frame_of_a_seven_by_seven_map_has_sharp_cell_edges(seven_by_seven):
+    rgb = image_to_rgb(render_widget(seven_by_seven, 2)).astype(int)
+    grey = rgb[..., 0]
+    row = grey[grey.shape[0] // 2]
+    inside = row[(row == 0) | (row == 255)]
+    # along a line through the checkerboard: black and white only, no blended greys at cell edges
+    checker_part = row[np.flatnonzero((row == 0) | (row == 255))[0]:np.flatnonzero((row == 0) | (row == 255))[-1]]
+    assert len(inside) > 0.6 * len(row)
+    assert set(np.unique(checker_part)) <= {0, 255}
+    assert len(np.flatnonzero(np.diff(checker_part) != 0)) >= 6  # seven cells, six edges
+
+
+def test_unwritable_target_gives_a_message(seven_by_seven, tmp_path):
+    with pytest.raises(ExportError, match="does not exist"):
+        save_widget_png(seven_by_seven, tmp_path / "missing" / "frame.png")
+
+
+def test_copy_to_clipboard(seven_by_seven):
+    image = render_widget(seven_by_seven, 1)
+    copy_to_clipboard(image)
+    assert QtWidgets.QApplication.clipboard().image().size() == image.size()
+
+
+def test_save_png_replaces_atomically(tmp_path, seven_by_seven):
+    target = tmp_path / "frame.png"
+    target.write_bytes(b"old")
+    save_png(render_widget(seven_by_seven), target)
+    assert QtGui.QImage(str(target)).width() == 360
