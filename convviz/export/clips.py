@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +85,24 @@ def write_clip(recording: Recording, target: str | os.PathLike[str], progress: P
                cancel: threading.Event | None = None) -> Path:
     """Write ``recording`` to ``target`` (.gif or .mp4). Raises ExportError or Cancelled; on either,
     no file is left behind (neither the target nor the temporary file)."""
+    steps = clip_steps(recording, target)
+    try:
+        while True:
+            done, total = next(steps)
+            if progress is not None:
+                progress(done, total)
+            if cancel is not None and cancel.is_set():
+                steps.close()  # removes the temporary file
+                raise Cancelled("export cancelled")
+    except StopIteration as finished:
+        return finished.value
+
+
+def clip_steps(recording: Recording, target: str | os.PathLike[str]) -> Generator[tuple[int, int], None, Path]:
+    """The clip writer as a generator: yields (frames written, total) and returns the saved path.
+
+    Closing it early (cancel; superqt's worker does this on quit) removes the temporary file.
+    """
     target = Path(target)
     suffix = target.suffix.lower()
     if suffix not in CLIP_SUFFIXES:
@@ -96,19 +114,16 @@ def write_clip(recording: Recording, target: str | os.PathLike[str], progress: P
     try:
         temporary.touch()  # fails early and plainly ("Permission denied") where the encoders would not
         if suffix == ".gif":
-            _write_gif(recording, temporary, progress, cancel)
+            yield from _write_gif(recording, temporary)
         else:
-            _write_mp4(recording, temporary, progress, cancel)
+            yield from _write_mp4(recording, temporary)
         os.replace(temporary, target)
-    except Cancelled:
-        _remove(temporary)
-        raise
     except OSError as error:
         _remove(temporary)
         reason = "the disk is full" if error.errno == 28 else (error.strerror or str(error))
         raise ExportError(f"cannot save {target.name}: {reason}; the recording is kept, save it somewhere else"
                           ) from None
-    except BaseException:
+    except BaseException:  # cancel (GeneratorExit), or anything unexpected: never leave a partial file
         _remove(temporary)
         raise
     return target
@@ -121,36 +136,30 @@ def _remove(path: Path) -> None:
         pass
 
 
-def _frames(recording: Recording, progress: Progress | None, cancel: threading.Event | None):
-    total = len(recording)
-    for index in range(total):
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("export cancelled")
-        yield recording.frame(index)
-        if progress is not None:
-            progress(index + 1, total)
-
-
-def _write_gif(recording: Recording, path: Path, progress: Progress | None,
-               cancel: threading.Event | None) -> None:
+def _write_gif(recording: Recording, path: Path) -> Generator[tuple[int, int], None, None]:
     import imageio.v3 as iio
 
-    duration_ms = round(1000.0 / recording.fps)
+    total = len(recording)
+    frames = []
+    for index in range(total):
+        frames.append(recording.frame(index))
+        yield (index + 1, total)
     with iio.imopen(path, "w", plugin="pillow", extension=".gif") as file:
-        frames = list(_frames(recording, progress, cancel))
-        file.write(np.stack(frames), duration=duration_ms, loop=0, is_batch=True)
+        file.write(np.stack(frames), duration=round(1000.0 / recording.fps), loop=0, is_batch=True)
 
 
-def _write_mp4(recording: Recording, path: Path, progress: Progress | None,
-               cancel: threading.Event | None) -> None:
+def _write_mp4(recording: Recording, path: Path) -> Generator[tuple[int, int], None, None]:
     height, width = recording.size or (0, 0)
     even = (width - width % 2, height - height % 2)  # mp4v wants even sizes
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), float(recording.fps), even)
     if not writer.isOpened():
         raise OSError(5, f"OpenCV could not open an MP4 writer for {path.name}")
+    total = len(recording)
     try:
-        for frame in _frames(recording, progress, cancel):
-            writer.write(cv2.cvtColor(np.ascontiguousarray(frame[: even[1], : even[0]]), cv2.COLOR_RGB2BGR))
+        for index in range(total):
+            frame = recording.frame(index)[: even[1], : even[0]]
+            writer.write(cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2BGR))
+            yield (index + 1, total)
     finally:
         writer.release()
     if not path.exists() or path.stat().st_size == 0:

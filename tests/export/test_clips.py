@@ -106,3 +106,15 @@ def test_recording_keeps_frames_exactly():
     frame = np.random.default_rng(0).integers(0, 255, (20, 30, 3), dtype=np.uint8)
     rec.add(frame)
     np.testing.assert_array_equal(rec.frame(0), frame)
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_closing_the_writer_midway_removes_the_partial_file(tmp_path, suffix):
+    """What a superqt worker's quit() does to the generator."""
+    from convviz.export.clips import clip_steps
+
+    steps = clip_steps(recording(6), tmp_path / f"clip{suffix}")
+    assert next(steps) == (1, 6)
+    assert any(p.name.startswith(".clip.partial") for p in tmp_path.iterdir())
+    steps.close()
+    assert list(tmp_path.iterdir()) == []
