@@ -64,6 +64,8 @@ def gui_parser() -> argparse.ArgumentParser:
                         help="where the network runs (auto: CUDA if there is one)")
     parser.add_argument("--theme", choices=("dark", "light"), default="dark")
     parser.add_argument("--size", metavar="WxH", default="1600x1000", help="window size in pixels")
+    parser.add_argument("--present", action="store_true",
+                        help="start in presenter mode: full screen, projector theme, big fonts")
     parser.add_argument("--snapshot", metavar="OUT.png",
                         help="open the window, wait until the first frame has gone through every panel, "
                              "save a picture of the window and exit")
@@ -86,6 +88,21 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def _offscreen_platform(size: tuple[int, int]) -> str:
+    """Qt's offscreen platform with one screen of ``size`` (so full screen means that size)."""
+    import atexit
+    import tempfile
+
+    config = {"synchronousWindowSystemEvents": False, "windowFrameMargins": False,
+              "screens": [{"name": "convviz", "x": 0, "y": 0, "width": size[0], "height": size[1],
+                           "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}
+    handle = tempfile.NamedTemporaryFile("w", suffix=".json", prefix="convviz-screen-", delete=False)
+    with handle:
+        json.dump(config, handle)
+    atexit.register(lambda: os.path.exists(handle.name) and os.unlink(handle.name))
+    return f"offscreen:configfile={handle.name}"
+
+
 def gui_main(argv: Sequence[str]) -> int:
     args = gui_parser().parse_args(argv)
     try:
@@ -104,12 +121,13 @@ def gui_main(argv: Sequence[str]) -> int:
             return _fail("no display found (DISPLAY and WAYLAND_DISPLAY are not set). Run convviz on a desktop, "
                          "under a virtual screen (xvfb-run convviz), or save a picture with "
                          "--snapshot OUT.png")
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        os.environ["QT_QPA_PLATFORM"] = _offscreen_platform(size)
     from convviz.ui.app import run_window
 
     network_path = Path(args.net) if Path(args.net).is_file() else None
     return run_window(spec, source=source, device=args.device, theme_name=args.theme, size=size,
-                      snapshot=Path(args.snapshot) if args.snapshot else None, network_path=network_path)
+                      snapshot=Path(args.snapshot) if args.snapshot else None, network_path=network_path,
+                      present=args.present)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

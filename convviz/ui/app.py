@@ -34,13 +34,15 @@ def save_window_grab(window: QtWidgets.QWidget, path: Path) -> None:
 
 def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
                theme_name: str = "dark", size: tuple[int, int] = (1600, 1000), snapshot: Path | None = None,
-               network_path: Path | None = None) -> int:
+               network_path: Path | None = None, present: bool = False) -> int:
     from convviz.ui.main_window import MainWindow
 
     app = application()
     window = MainWindow(spec, source, device=device, theme=THEMES[theme_name], network_path=network_path)
     window.resize(*size)
     window.show()
+    if present:
+        window.presenter.enter()
     if snapshot is None:
         return app.exec()
 

@@ -30,6 +30,7 @@ class MainWindow(QtWidgets.QMainWindow):
     """convviz's window. ``frameShown(sequence)`` fires after every panel has drawn a result."""
 
     frameShown = QtCore.Signal(int)
+    themeChanged = QtCore.Signal(object)  # Theme: views that drew with the old colours redraw
 
     def __init__(self, spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
                  theme: Theme = DARK, network_path: Path | None = None):
@@ -55,6 +56,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_centre()
         self._build_status()
         self._build_menus()
+        self._build_commands()
         self.selection.connect(self._selection_changed)
         self.bridge.start()
 
@@ -65,7 +67,8 @@ class MainWindow(QtWidgets.QMainWindow):
         font.setPointSizeF(theme.font_pt)
         self.setFont(font)
         self.setStyleSheet(
-            f"QMainWindow, QWidget {{ background: {theme.background}; color: {theme.foreground}; }}"
+            f"QMainWindow, QWidget {{ background: {theme.background}; color: {theme.foreground};"
+            f" font-size: {theme.font_pt:.1f}pt; }}"
             f"QListWidget {{ background: {theme.panel}; }}"
             f"QTabBar::tab {{ padding: 6px 14px; background: {theme.panel}; color: {theme.muted}; }}"
             f"QTabBar::tab:selected {{ color: {theme.foreground}; border-bottom: 2px solid {theme.accent}; }}"
@@ -148,6 +151,43 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addAction(self.input_dock.toggleViewAction())
         view_menu.addAction(self.network_dock.toggleViewAction())
 
+    def _build_commands(self) -> None:
+        """The one-key lecture commands of KEYMAP, presenter mode, help overlay, frames and clips."""
+        from convviz.ui.export_controls import ExportControls
+        from convviz.ui.keymap import CommandRegistry
+        from convviz.ui.presenter import HelpOverlay, PresenterMode
+
+        self.commands = CommandRegistry(self)
+        self.presenter = PresenterMode(self)
+        self.help_overlay = HelpOverlay(self, self.commands)
+        self.exports = ExportControls(self)
+        register = self.commands.register
+        register("presenter", self.presenter.toggle)
+        register("theme", self.presenter.toggle_brightness)
+        register("help", self.help_overlay.toggle)
+        register("leave", self._escape)
+        register("save_frame", self.exports.quick_save)
+        register("record", self.exports.toggle_recording)
+        for number in range(1, 10):
+            register(f"layer_{number}", lambda n=number: self.focus_layer(n - 1))
+        register("layout_network", lambda: self.tabs.setCurrentIndex(0))
+        view = self.menus["view"]
+        view.addSeparator()
+        for command in ("presenter", "theme", "help"):
+            view.addAction(self.commands.actions[command])
+
+    def _escape(self) -> None:
+        if self.help_overlay.isVisible():
+            self.help_overlay.hide()
+        elif self.presenter.active:
+            self.presenter.leave()
+
+    def focus_layer(self, index: int) -> None:
+        """Put layer ``index`` (0-based) in focus: the views follow, its panel scrolls into sight."""
+        if 0 <= index < len(self.spec.layers):
+            self.layer_list.setCurrentRow(index + 1)
+            self.selection.set_focus_layer(index)
+
     def add_action(self, menu: QtWidgets.QMenu, text: str, slot, shortcut=None) -> QtGui.QAction:
         """Add an action to ``menu``; features use this too so every command has a menu entry."""
         action = QtGui.QAction(text, self)
@@ -155,9 +195,32 @@ class MainWindow(QtWidgets.QMainWindow):
             action.setShortcut(QtGui.QKeySequence(shortcut))
         action.triggered.connect(slot)
         menu.addAction(action)
+        self.addAction(action)  # shortcuts keep working with the menu bar hidden (presenter mode)
         return action
 
     # ---- commands -----------------------------------------------------------------------------------
+    def set_theme(self, theme: Theme) -> None:
+        """Switch colours and sizes everywhere: panels are made again with the new theme."""
+        if theme == self.theme:
+            return
+        self.theme = theme
+        self._apply_palette()
+        old = self.input_panel
+        self.selection.disconnect(old._selection_changed)
+        self.input_panel = InputPanel(theme, self.selection)
+        self.input_dock.setWidget(self.input_panel)
+        old.deleteLater()
+        for label, size, colour in ((self.network_title, theme.font_pt * 1.1, theme.foreground),
+                                    (self.totals, theme.font_pt, theme.muted),
+                                    (self.error_banner, theme.title_pt * 0.9, theme.error)):
+            font = label.font()
+            font.setPointSizeF(size)
+            label.setFont(font)
+            label.setStyleSheet(f"color: {colour};")
+        self._panel_spec = None  # the next result makes the layer panels again
+        self.bridge.pipeline.set_lut(theme.lut())  # recomputes the current frame with the new colours
+        self.themeChanged.emit(theme)
+
     def set_network(self, spec: NetworkSpec, path: Path | None = None) -> None:
         self.spec = spec
         self.network_path = path
@@ -249,10 +312,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self._mosaic_aspect = aspect
             self.bridge.pipeline.set_mosaic_aspect(aspect)
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
-        super().resizeEvent(event)
-        self._size_panels()
-
     def _fill_layer_list(self, result: FrameResult) -> None:
         geometry = result.geometry
         self.layer_list.blockSignals(True)
@@ -333,6 +392,14 @@ class MainWindow(QtWidgets.QMainWindow):
                                   f"column {unit.col}: {value:.4g}", 0)
 
     # ---- lifetime -----------------------------------------------------------------------------------
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        if hasattr(self, "layer_panels"):
+            self._size_panels()
+        if hasattr(self, "help_overlay") and self.help_overlay.isVisible():
+            self.help_overlay.setGeometry(self.rect())
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        self.exports.shutdown()
         self.bridge.stop()
         super().closeEvent(event)

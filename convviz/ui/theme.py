@@ -64,4 +64,22 @@ LIGHT = Theme(
     accent="#d81b60", window="#0077cc", field="#2e7d32", padding="#9fa8da", error="#c62828",
     colormap="CET-D1A",
 )
-THEMES = {theme.name: theme for theme in (DARK, LIGHT)}
+# Projector themes: pure black or white, saturated marks, fonts and lines for the back row.
+PROJECTOR_DARK = Theme(
+    name="projector-dark", background="#000000", panel="#0a0a0a", foreground="#ffffff", muted="#d0d0d0",
+    accent="#ffea00", window="#00e5ff", field="#76ff03", padding="#8c9eff", error="#ff4081",
+    colormap="ice-fire", font_pt=17.0, title_pt=22.0, line_px=4.0,
+)
+PROJECTOR_LIGHT = Theme(
+    name="projector-light", background="#ffffff", panel="#ffffff", foreground="#000000", muted="#202020",
+    accent="#c2185b", window="#0050c8", field="#1b7a1b", padding="#5c6bc0", error="#d50000",
+    colormap="CET-D1A", font_pt=17.0, title_pt=22.0, line_px=4.0,
+)
+THEMES = {theme.name: theme for theme in (DARK, LIGHT, PROJECTOR_DARK, PROJECTOR_LIGHT)}
+
+# the same theme for a projector / for a desk, and its light-dark twin
+PROJECTOR_OF = {"dark": "projector-dark", "light": "projector-light",
+                "projector-dark": "projector-dark", "projector-light": "projector-light"}
+DESK_OF = {"projector-dark": "dark", "projector-light": "light", "dark": "dark", "light": "light"}
+OTHER_BRIGHTNESS = {"dark": "light", "light": "dark", "projector-dark": "projector-light",
+                    "projector-light": "projector-dark"}
