@@ -59,27 +59,58 @@ def gui_parser() -> argparse.ArgumentParser:
         description="Make a convolutional neural network visible. Subcommands: 'convviz info --help'.")
     parser.add_argument("--version", action="version", version=f"convviz {__version__}")
     parser.add_argument("--net", default=DEFAULT_PRESET, help="a preset name or a network .json file")
-    parser.add_argument("--image", metavar="FILE", help="start on this image instead of the test card")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--image", metavar="FILE", help="start on this image instead of the test card")
+    source.add_argument("--video", metavar="FILE", help="a video file as the input (it loops)")
+    source.add_argument("--camera", metavar="INDEX", nargs="?", type=int, const=0,
+                        help="a webcam as the input (default index 0)")
+    parser.add_argument("--camera-size", metavar="WxH", default="640x480", help="camera resolution to ask for")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where the network runs (auto: CUDA if there is one)")
     parser.add_argument("--theme", choices=("dark", "light"), default="dark")
     parser.add_argument("--size", metavar="WxH", default="1600x1000", help="window size in pixels")
     parser.add_argument("--present", action="store_true",
                         help="start in presenter mode: full screen, projector theme, big fonts")
+    parser.add_argument("--frames", type=int, metavar="N",
+                        help="with --stats: run N frames through source, network and every panel, then exit")
+    parser.add_argument("--stats", action="store_true",
+                        help="print one JSON line of timings (medians) and memory after --frames N, and exit")
     parser.add_argument("--snapshot", metavar="OUT.png",
                         help="open the window, wait until the first frame has gone through every panel, "
                              "save a picture of the window and exit")
     return parser
 
 
-def _parse_size(text: str) -> tuple[int, int]:
+def _parse_size(text: str, minimum: tuple[int, int] = (200, 150)) -> tuple[int, int]:
     try:
         width, height = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise ConvvizError(f"--size must look like 1600x1000, not {text!r}") from None
-    if width < 200 or height < 150:
-        raise ConvvizError("--size must be at least 200x150")
+        raise ConvvizError(f"a size must look like 1600x1000, not {text!r}") from None
+    if width < minimum[0] or height < minimum[1]:
+        raise ConvvizError(f"a size must be at least {minimum[0]}x{minimum[1]}, not {text}")
     return width, height
+
+
+def _source_from_args(args: argparse.Namespace):
+    """The input the command line asks for (None: the test card). Images are read now, so a broken
+    file fails here with a clear message; videos and cameras are opened by the pipeline."""
+    if args.image:
+        from convviz.sources.image import ImageSource
+
+        return ImageSource(args.image)
+    if args.video:
+        from convviz.sources.files import source_for_path
+        from convviz.sources.video import VideoSource
+
+        source_for_path(args.video)  # a folder or a missing file: say so now
+        source = VideoSource(args.video, paced=not args.stats)
+        source.open()  # undecodable: say so now, exit 2
+        return source
+    if args.camera is not None:
+        from convviz.sources.camera import CameraSource
+
+        return CameraSource(args.camera, _parse_size(args.camera_size, minimum=(16, 16)))
+    return None
 
 
 def _has_display() -> bool:
@@ -108,14 +139,12 @@ def gui_main(argv: Sequence[str]) -> int:
     try:
         spec = resolve_network(args.net)
         size = _parse_size(args.size)
-        source = None
-        if args.image:
-            from convviz.sources.image import ImageSource
-
-            source = ImageSource(args.image)
+        source = _source_from_args(args)
     except ConvvizError as error:
         return _fail(str(error))
-    headless = bool(args.snapshot)
+    if args.stats and not args.frames:
+        args.frames = 300
+    headless = bool(args.snapshot or args.stats)
     if not os.environ.get("QT_QPA_PLATFORM") and not _has_display():
         if not headless:
             return _fail("no display found (DISPLAY and WAYLAND_DISPLAY are not set). Run convviz on a desktop, "
@@ -127,7 +156,7 @@ def gui_main(argv: Sequence[str]) -> int:
     network_path = Path(args.net) if Path(args.net).is_file() else None
     return run_window(spec, source=source, device=args.device, theme_name=args.theme, size=size,
                       snapshot=Path(args.snapshot) if args.snapshot else None, network_path=network_path,
-                      present=args.present)
+                      present=args.present, stats_frames=args.frames if args.stats else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,3 +33,23 @@ def lut() -> np.ndarray:
     table[:, :3] = np.arange(256, dtype=np.uint8)[:, None]
     table[:, 3] = 255
     return table
+
+
+def write_test_video(path: Path, frames: int = 12, size: tuple[int, int] = (64, 48), fps: float = 30.0) -> Path:
+    """A small MJPG video through OpenCV's real writer: frame i has a bright bar at x = 4*i and a
+    red top-left corner (to check RGB order)."""
+    import cv2
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    for i in range(frames):
+        frame = np.full((size[1], size[0], 3), 40, np.uint8)
+        frame[:, (4 * i) % size[0]:(4 * i) % size[0] + 4] = 255
+        frame[:8, :8] = (0, 0, 255)  # BGR red
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@pytest.fixture
+def video_file(tmp_path) -> Path:
+    return write_test_video(tmp_path / "moving-bar.avi")

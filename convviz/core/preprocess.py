@@ -19,8 +19,9 @@ from convviz.core.spec import InputSpec
 class Prepared:
     """The network input and what was done to get there.
 
-    ``display`` is the resized picture as H x W x 3 uint8 RGB (what the input panel shows);
-    ``scale`` the resize factor (output pixels per source pixel); ``notes`` adaptations in words.
+    ``tensor`` is (C, H, W) float32 in [0, 1], possibly a view of H x W x C memory; ``display`` is the
+    resized picture as H x W x 3 uint8 RGB (what the input panel shows); ``scale`` the resize factor
+    (output pixels per source pixel); ``notes`` adaptations in words.
     """
 
     tensor: np.ndarray
@@ -92,9 +93,10 @@ def prepare(image: np.ndarray, input_spec: InputSpec) -> Prepared:
         notes.append(f"{source_size[1]}x{source_size[0]} picture scaled by {scale:.3g} to "
                      f"{input_spec.width}x{input_spec.height}")
     channels = input_spec.channels
-    planes = fitted.astype(np.float32) * (1.0 / 255.0)
+    planes = fitted.astype(np.float32)
+    planes *= np.float32(1.0 / 255.0)
     if channels == 3:
-        tensor = np.ascontiguousarray(planes.transpose(2, 0, 1))
+        tensor = planes.transpose(2, 0, 1)  # a (C, H, W) view of H x W x C memory: torch's channels-last
     else:
         grey = planes @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
         if channels == 1:

@@ -87,13 +87,28 @@ def symmetric_range(minimum: float, maximum: float) -> float:
     return m if m > 1e-12 and math.isfinite(m) else 1.0
 
 
+_NICE_STEPS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (times a power of ten) that is >= value:
+    colour-bar ends a class can read, that change only now and then in live video."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in _NICE_STEPS:
+        if step * power >= value * (1 - 1e-9):
+            return step * power
+    return 10.0 * power
+
+
 def robust_range(values: np.ndarray, minimum: float, maximum: float, quantile: float = 99.5,
-                 samples: int = 65536) -> float:
+                 samples: int = 8192) -> float:
     """Half-width m that lets the strongest 0.5% of |values| saturate instead of darkening the rest.
 
-    Estimated from an even subsample (at most ``samples`` values) so it costs well under a millisecond.
+    Estimated from an even subsample (at most ``samples`` values): a few hundredths of a millisecond.
     """
-    flat = values.reshape(-1)
+    flat = values.ravel(order="K")  # no copy, whatever the memory layout
     step = max(1, flat.size // samples)
     sample = np.abs(flat[::step])
     m = float(np.percentile(sample, quantile)) if sample.size else 0.0
@@ -109,7 +124,7 @@ class LayerImage:
     rgba: np.ndarray  # (mosaic height, mosaic width, 4) uint8
     layout: MosaicLayout
     half_range: float  # colours span -half_range..+half_range
-    minimum: float
+    minimum: float  # smallest and largest displayed value (after shrinking: block means)
     maximum: float
 
 
@@ -151,13 +166,23 @@ class MosaicPainter:
         buffers = self._slots.get(slot)
         if buffers is None or buffers.layout != layout:
             buffers = self._slots[slot] = _SlotBuffers(layout, self.RING)
-        minimum = float(maps.min()) if maps.size else 0.0
-        maximum = float(maps.max()) if maps.size else 0.0
         scaled = buffers.scaled
-        small = shrink(maps, layout.factor, out=scaled if layout.factor > 1 else None)
-        m = half_range or robust_range(small, minimum, maximum)
-        if smooth and half_range is None and buffers.half_range is not None:
-            m = (1 - self.SMOOTHING) * buffers.half_range + self.SMOOTHING * m
+        small = shrink(maps, layout.factor, out=scaled.transpose(1, 2, 0) if layout.factor > 1 else None)
+        minimum = float(small.min()) if small.size else 0.0  # of the displayed (block-mean) values
+        maximum = float(small.max()) if small.size else 0.0
+        if half_range is not None:
+            m = half_range
+        else:
+            estimate = robust_range(small, minimum, maximum)
+            previous = buffers.half_range
+            if smooth and previous is not None:
+                # live video: keep the scale while the estimate stays within it (no flicker, no
+                # colour-bar redraw every frame), move to a new nice value when it leaves
+                estimate = (1 - self.SMOOTHING) * buffers.estimate + self.SMOOTHING * estimate
+                m = previous if 0.7 * previous <= estimate <= previous else nice_ceiling(estimate)
+            else:
+                m = nice_ceiling(estimate)
+            buffers.estimate = estimate
         buffers.half_range = m
         np.multiply(small, np.float32(127.5 / m), out=scaled)
         scaled += np.float32(127.5)
@@ -176,11 +201,13 @@ class _SlotBuffers:
 
     def __init__(self, layout: MosaicLayout, ring: int):
         self.layout = layout
-        self.scaled = np.empty((layout.channels, *layout.tile_size), np.float32)
+        # (h, w, C) memory seen as (C, h, w): what shrink() writes and the tiles are cut from
+        self.scaled = np.empty((*layout.tile_size, layout.channels), np.float32).transpose(2, 0, 1)
         self.index = np.full(layout.shape, 256, np.uint16)  # 256: transparent gap
         self.rings = [np.zeros((*layout.shape, 4), np.uint8) for _ in range(ring)]
         self.turn = 0
         self.half_range: float | None = None
+        self.estimate = 1.0
 
     def next_rgba(self) -> np.ndarray:
         self.turn = (self.turn + 1) % len(self.rings)
@@ -188,17 +215,31 @@ class _SlotBuffers:
 
 
 def shrink(maps: np.ndarray, factor: int, out: np.ndarray | None = None) -> np.ndarray:
-    """Block-mean by a whole ``factor`` (OpenCV's area resize; crops the remainder) as float32."""
+    """Block-mean (C, H, W) maps by a whole ``factor`` (crops the remainder); float32 (C, H//f, W//f).
+
+    OpenCV's area resize does it in one call on H x W x C memory (what torch's channels-last
+    outputs are); ``out``, if given, is an (H//f, W//f, C) buffer to write into.
+    """
+    channels, height, width = maps.shape
     if factor == 1:
         return maps.astype(np.float32, copy=False)
-    channels, height, width = maps.shape
     size = (width // factor, height // factor)
+    hwc = maps.transpose(1, 2, 0)
+    if channels > 512 or not hwc.flags.c_contiguous or hwc.dtype != np.float32:
+        if channels > 512:  # OpenCV's channel limit: one map at a time
+            small = np.stack([cv2.resize(np.ascontiguousarray(m, dtype=np.float32), size,
+                                         interpolation=cv2.INTER_AREA) for m in maps])
+            if out is not None:
+                out[...] = small.transpose(1, 2, 0)
+                return out.transpose(2, 0, 1)
+            return small
+        hwc = np.ascontiguousarray(hwc, dtype=np.float32)
     if out is None:
-        out = np.empty((channels, size[1], size[0]), np.float32)
-    source = maps.astype(np.float32, copy=False)
-    for channel in range(channels):
-        cv2.resize(source[channel], size, dst=out[channel], interpolation=cv2.INTER_AREA)
-    return out
+        out = np.empty((size[1], size[0], channels), np.float32)
+    result = cv2.resize(hwc, size, dst=out, interpolation=cv2.INTER_AREA)
+    if result.ndim == 2:  # one channel: OpenCV drops the axis
+        result = result[:, :, None]
+    return result.transpose(2, 0, 1)
 
 
 def rgb_to_rgba(rgb: np.ndarray) -> np.ndarray:

@@ -30,6 +30,21 @@ class Timings:
 
 
 @dataclass(frozen=True)
+class Computed:
+    """A frame after the network, before display images: what stage 1 hands to stage 2."""
+
+    frame: Frame
+    source_name: str
+    spec: NetworkSpec
+    geometry: NetworkGeometry
+    prepared: Prepared
+    activations: Activations
+    prepare_ms: float
+    forward_ms: float
+    messages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FrameResult:
     """One frame's trip through the network, ready for every panel.
 
@@ -55,9 +70,11 @@ class FrameResult:
 
 
 class Engine:
-    """Holds the built network and the display painter; ``process`` turns a frame into a result.
+    """Holds the built network and the display painter; a frame becomes a result in two stages,
+    ``compute`` (network) and ``paint`` (display images), which the live pipeline runs on two threads.
 
-    Not thread-safe: one thread (the pipeline's) calls it.
+    Each stage is called from one thread only: ``set_network``/``set_device``/``compute`` from the
+    compute thread, ``painter``/``paint`` from the paint thread.
     """
 
     def __init__(self, spec: NetworkSpec, lut: np.ndarray, device: str = "auto", max_tile: int = 192):
@@ -79,27 +96,35 @@ class Engine:
     def device_message(self) -> str | None:
         return self.runner.device_choice.message
 
-    def process(self, frame: Frame, source_name: str = "") -> FrameResult:
+    def compute(self, frame: Frame, source_name: str = "") -> Computed:
+        """Stage 1: the picture as network input, through every layer."""
         start = time.perf_counter()
         prepared = prepare(frame.image, self.spec.input)
         prepared_at = time.perf_counter()
         activations = self.runner.run(prepared.tensor)
         forward_at = time.perf_counter()
-        images = tuple(
-            self.painter.paint(index, output, smooth=frame.index > 0) if output.ndim == 3 else None
-            for index, output in enumerate(activations.outputs)
-        )
-        painted_at = time.perf_counter()
-        self.sequence += 1
         messages = list(prepared.notes)
         if self.device_message:
             messages.append(self.device_message)
-        timings = Timings(
-            capture_ms=frame.capture_ms,
-            prepare_ms=(prepared_at - start) * 1000,
-            forward_ms=(forward_at - prepared_at) * 1000,
-            paint_ms=(painted_at - forward_at) * 1000,
-            layer_ms=activations.layer_ms,
+        return Computed(frame, source_name, self.spec, self.geometry, prepared, activations,
+                        (prepared_at - start) * 1000, (forward_at - prepared_at) * 1000, tuple(messages))
+
+    def paint(self, computed: Computed) -> FrameResult:
+        """Stage 2: every layer's maps as display images, and the finished result."""
+        start = time.perf_counter()
+        smooth = computed.frame.index > 0
+        images = tuple(
+            self.painter.paint(index, output, smooth=smooth) if output.ndim == 3 else None
+            for index, output in enumerate(computed.activations.outputs)
         )
-        return FrameResult(self.sequence, frame, source_name, self.spec, self.geometry, prepared, activations,
-                           images, timings, activations.device, tuple(messages))
+        paint_ms = (time.perf_counter() - start) * 1000
+        self.sequence += 1
+        timings = Timings(computed.frame.capture_ms, computed.prepare_ms, computed.forward_ms, paint_ms,
+                          computed.activations.layer_ms)
+        return FrameResult(self.sequence, computed.frame, computed.source_name, computed.spec, computed.geometry,
+                           computed.prepared, computed.activations, images, timings, computed.activations.device,
+                           computed.messages)
+
+    def process(self, frame: Frame, source_name: str = "") -> FrameResult:
+        """Both stages on the calling thread (tests, headless rendering)."""
+        return self.paint(self.compute(frame, source_name))

@@ -34,7 +34,7 @@ def save_window_grab(window: QtWidgets.QWidget, path: Path) -> None:
 
 def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
                theme_name: str = "dark", size: tuple[int, int] = (1600, 1000), snapshot: Path | None = None,
-               network_path: Path | None = None, present: bool = False) -> int:
+               network_path: Path | None = None, present: bool = False, stats_frames: int | None = None) -> int:
     from convviz.ui.main_window import MainWindow
 
     app = application()
@@ -43,6 +43,12 @@ def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str
     window.show()
     if present:
         window.presenter.enter()
+    if stats_frames is not None:
+        from convviz.ui.stats import StatsRun
+
+        run = StatsRun(window, stats_frames)
+        app.exec()
+        return 0 if run.summary is not None else 1
     if snapshot is None:
         return app.exec()
 

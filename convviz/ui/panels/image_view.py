@@ -50,6 +50,7 @@ class ImageView(pg.GraphicsLayoutWidget):
             font.setPointSizeF(theme.font_pt * 0.85)
             axis.setStyle(tickFont=font)
         self._shape: tuple[int, int] | None = None
+        self._half_range: float | None = None
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.setMinimumSize(120, 90)
@@ -66,7 +67,9 @@ class ImageView(pg.GraphicsLayoutWidget):
             self.view.autoRange(padding=0.01)
 
     def set_range(self, half_range: float) -> None:
-        if self.colour_bar is not None:
+        """The colour bar's span, -half_range..+half_range (redrawn only when it changes)."""
+        if self.colour_bar is not None and half_range != self._half_range:
+            self._half_range = half_range
             self.colour_bar.setLevels((-half_range, half_range))
 
     def image_point(self, scene_pos: QtCore.QPointF) -> tuple[float, float] | None:
