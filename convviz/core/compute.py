@@ -150,6 +150,17 @@ def build_layer(layer: LayerSpec, geometry: LayerGeometry) -> nn.Module:
     raise AssertionError(f"no module for {kind}")  # pragma: no cover
 
 
+def conv_weights(layer: LayerSpec, in_channels: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """A conv layer's (weight, bias) as numpy, made exactly as the running network makes them: the
+    mechanics views use it for any conv layer, also one whose stride does not fit."""
+    p = layer.params
+    module = nn.Conv2d(in_channels, p["out_channels"], layer.pair("kernel_size"), groups=p["groups"],
+                       bias=p["bias"] is not False)
+    _set_weights(module, layer)
+    bias = module.bias.detach().numpy() if module.bias is not None else None
+    return module.weight.detach().numpy(), bias
+
+
 def build_module(spec: NetworkSpec, geometry: NetworkGeometry | None = None) -> nn.Sequential:
     """An ``nn.Sequential`` for the whole spec (raises the first geometry error)."""
     geometry = geometry or check(spec)

@@ -27,7 +27,9 @@ class SpecError(ConvvizError):
 class GeometryError(SpecError):
     """A layer whose shapes do not work out (a stride that does not fit, a kernel too big...).
 
-    ``suggestion`` is a short hint the UI can offer (e.g. the nearest padding that fits).
+    ``suggestion`` is a short hint the UI can offer (e.g. the nearest padding that fits). For a
+    stride that does not fit, ``window`` is the layer's WindowGeometry and ``axis`` the axis (0 rows,
+    1 columns) where it fails, so a view can show the last window hanging off the edge.
     """
 
     def __init__(
@@ -39,6 +41,8 @@ class GeometryError(SpecError):
     ):
         super().__init__(message, layer, key)
         self.suggestion = suggestion
+        self.window: object | None = None
+        self.axis: int | None = None
 
     def __str__(self) -> str:
         if self.suggestion:

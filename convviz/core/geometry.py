@@ -287,6 +287,46 @@ class NetworkGeometry:
         """The shape leaving layer ``index``; -1 is the input image."""
         return self.input_shape if index < 0 else self.layers[index].output_shape
 
+    def field_box(self, source: int, target: int, row: int, col: int) -> tuple[int, int, int, int] | None:
+        """Exactly which pixels of layer ``source``'s output (-1: the input) unit (row, col) of layer
+        ``target`` depends on: (top, left, bottom, right), exclusive.
+
+        Worked back layer by layer and cut to each layer's map, so rows and columns a pooling layer
+        drops (torch rounds its output size down) are not counted, unlike the lecture's size/jump
+        arithmetic of ``field_between``. None if a flatten lies between (the whole input).
+        """
+        top, left, bottom, right = row, col, row + 1, col + 1
+        for layer in reversed(self.layers[source + 1:target + 1]):
+            if len(layer.output_shape) != 3 or len(layer.input_shape) != 3:
+                return None
+            window = layer.window
+            if window is None:
+                continue
+            (kh, kw), (sh, sw), (ph, pw) = window.effective_kernel, window.stride, window.pad_before
+            height, width = layer.input_shape[1:]
+            top, bottom = max(0, top * sh - ph), min(height, (bottom - 1) * sh - ph + kh)
+            left, right = max(0, left * sw - pw), min(width, (right - 1) * sw - pw + kw)
+        return (top, left, bottom, right)
+
+    def reach_box(self, source: int, target: int, top: int, left: int, bottom: int,
+                  right: int) -> tuple[int, int, int, int] | None:
+        """The units of layer ``target`` whose windows touch the block (top, left, bottom, right) of
+        layer ``source``'s output (-1: the input); exclusive ends. None through a flatten."""
+        for layer in self.layers[source + 1:target + 1]:
+            if len(layer.output_shape) != 3 or len(layer.input_shape) != 3:
+                return None
+            window = layer.window
+            if window is None:
+                continue
+            (kh, kw), (sh, sw), (ph, pw) = window.effective_kernel, window.stride, window.pad_before
+            out_h, out_w = layer.output_shape[1:]
+            # unit i's window covers input i*s - p .. i*s - p + k - 1: first = ceil((top + p - k + 1) / s)
+            top, bottom = max(0, -((kh - 1 - ph - top) // sh)), min(out_h, (bottom - 1 + ph) // sh + 1)
+            left, right = max(0, -((kw - 1 - pw - left) // sw)), min(out_w, (right - 1 + pw) // sw + 1)
+            if bottom <= top or right <= left:
+                return (top, left, top, left)
+        return (top, left, bottom, right)
+
     def field_between(self, source: int, target: int) -> ReceptiveField | None:
         """Receptive field of layer ``target``'s units measured in layer ``source``'s output.
 
@@ -341,7 +381,10 @@ def _misfit_message(label: str, window: WindowGeometry, axis: int, what: str) ->
         suggestion = f"Padding {padding} would fit: {fixed.formula(axis)}."
     else:
         suggestion = "No padding fits this stride; try stride 1."
-    return GeometryError(message, None, "stride", suggestion)
+    error = GeometryError(message, None, "stride", suggestion)
+    error.window = window
+    error.axis = axis
+    return error
 
 
 def _conv_weight_checks(layer: LayerSpec, index: int, in_channels: int, kernel: Pair) -> None:
@@ -406,7 +449,7 @@ def _check_window(window: WindowGeometry, label: str, index: int, what: str, str
             pad = window.padding[axis]
             raise GeometryError(
                 f"{label}: the {kernel} {what} is larger than the {size} input with padding {pad}: "
-                f"{window.formula(axis)}", index, "kernel_size",
+                f"{window.formula(axis)}.", index, "kernel_size",
                 "Use a smaller kernel or more padding.")
     notes = []
     for axis in (0, 1):
@@ -527,6 +570,23 @@ def analyze(spec: NetworkSpec, input_spec: InputSpec | None = None) -> NetworkGe
     return NetworkGeometry(input_shape, tuple(layers), None, len(spec.layers))
 
 
+def misfit_layer(spec: NetworkSpec, geometry: NetworkGeometry) -> LayerGeometry | None:
+    """For a network stopped by a conv stride that does not fit: that layer as torch would run it
+    (output sizes rounded down), so a view can show the window hanging off the edge. None otherwise."""
+    error = geometry.error
+    if not isinstance(error, GeometryError) or not isinstance(error.window, WindowGeometry) or error.layer is None:
+        return None
+    layer = spec.layers[error.layer]
+    window = error.window
+    input_shape = geometry.shape_of(error.layer - 1)
+    out_h, out_w = window.output_size
+    channels = layer.params.get("out_channels", input_shape[0])
+    return LayerGeometry(index=error.layer, type=layer.type, input_shape=input_shape,
+                         output_shape=(channels, out_h, out_w), params=0, param_formula="",
+                         receptive_field=None, window=window, groups=layer.params.get("groups", 1),
+                         notes=(str(error),))
+
+
 def check(spec: NetworkSpec, input_spec: InputSpec | None = None) -> NetworkGeometry:
     """``analyze``, raising the first error instead of returning it."""
     geometry = analyze(spec, input_spec)
@@ -543,5 +603,6 @@ def conv_output_size(n: int, f: int, stride: int = 1, padding: int = 0, dilation
 
 __all__ = [
     "LayerGeometry", "NetworkGeometry", "ReceptiveField", "Window", "WindowGeometry", "analyze", "check",
+    "misfit_layer",
     "conv_output_size", "lecture_shape_text", "nearest_fitting_padding", "size_text",
 ]

@@ -16,6 +16,7 @@ from convviz.core.preprocess import Prepared, prepare
 from convviz.core.spec import NetworkSpec
 from convviz.pipeline.display import LayerImage, MosaicPainter
 from convviz.sources.base import Frame
+from convviz.sources.patterns import TOY_LIMIT, toy_prepared
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class FrameResult:
     def outputs(self) -> tuple[np.ndarray, ...]:
         return self.activations.outputs
 
+    def input_of(self, index: int) -> np.ndarray:
+        """What layer ``index`` receives: the network input for layer 0, else the previous output."""
+        return self.prepared.tensor if index == 0 else self.activations.outputs[index - 1]
+
 
 class Engine:
     """Holds the built network and the display painter; a frame becomes a result in two stages,
@@ -99,7 +104,11 @@ class Engine:
     def compute(self, frame: Frame, source_name: str = "") -> Computed:
         """Stage 1: the picture as network input, through every layer."""
         start = time.perf_counter()
-        prepared = prepare(frame.image, self.spec.input)
+        spec_input = self.spec.input
+        if frame.synthetic and max(spec_input.height, spec_input.width) <= TOY_LIMIT:
+            prepared = toy_prepared(spec_input)
+        else:
+            prepared = prepare(frame.image, spec_input)
         prepared_at = time.perf_counter()
         activations = self.runner.run(prepared.tensor)
         forward_at = time.perf_counter()

@@ -24,6 +24,7 @@ class Frame:
     index: int = 0
     time: float = field(default_factory=time.monotonic)
     capture_ms: float = 0.0  # how long reading/decoding this frame took
+    synthetic: bool = False  # drawn by convviz (the test card): tiny networks get a toy pattern instead
 
 
 class FrameSource(ABC):
@@ -69,3 +70,6 @@ class TestCardSource(StillSource):
         from convviz.sources.testcard import draw_test_card
 
         super().__init__(draw_test_card(width, height), "test card")
+
+    def read(self) -> Frame:
+        return Frame(self.image, 0, synthetic=True)

@@ -117,11 +117,55 @@ class MainWindow(QtWidgets.QMainWindow):
         self.maps_grid.setSpacing(8)
         self.maps_scroll.setWidget(self.maps_holder)
         self.tabs.addTab(self.maps_scroll, "Activation maps")
+        self.views: dict[QtWidgets.QWidget, str] = {}
+        self._build_views()
+        self.tabs.currentChanged.connect(lambda index: self._show_view(self.result))
         self.layer_panels: list[LayerMapsPanel] = []
         self.error_banner = make_title("", self.theme, self.theme.title_pt * 0.9, colour=self.theme.error)
         self.error_banner.setWordWrap(True)
         self.error_banner.setVisible(False)
         self.setCentralWidget(self.tabs)
+
+    def _build_views(self) -> None:
+        """The mechanics views, one tab each (made again when the theme changes)."""
+        from convviz.ui.panels.activation_view import ActivationView
+        from convviz.ui.panels.conv_view import ConvolutionView
+        from convviz.ui.panels.pool_view import PoolingView
+
+        for view in list(self.views):
+            self.tabs.removeTab(self.tabs.indexOf(view))
+            self.selection.disconnect(view._selection_changed)
+            view.deleteLater()
+        self.conv_view = ConvolutionView(self.theme, self.selection)
+        self.pool_view = PoolingView(self.theme, self.selection)
+        self.activation_view = ActivationView(self.theme, self.selection)
+        self.views = {self.conv_view: "convolution", self.pool_view: "pooling",
+                      self.activation_view: "activation"}
+        for view, title in ((self.conv_view, "Convolution"), (self.pool_view, "Pooling"),
+                            (self.activation_view, "Activation function")):
+            self.tabs.addTab(view, title)
+
+    def show_layout(self, name: str) -> None:
+        """A saved arrangement: 'network' (every layer's maps), 'convolution', 'pooling', 'activation'."""
+        if name == "network":
+            self.tabs.setCurrentIndex(0)
+            return
+        for view, view_name in self.views.items():
+            if view_name == name:
+                self.tabs.setCurrentWidget(view)
+
+    def active_playback(self):
+        """The playback of the view on screen (None on the activation maps)."""
+        return getattr(self.tabs.currentWidget(), "playback", None)
+
+    def _playback_command(self, action: str) -> None:
+        playback = self.active_playback()
+        if playback is None:
+            if action == "play":
+                self.show_message("Space plays the sliding window in the Convolution and Pooling views (F3, F4)")
+            return
+        {"play": playback.toggle, "step_back": playback.back, "step_forward": playback.forward,
+         "first_step": playback.first, "last_step": playback.last}[action]()
 
     def _build_status(self) -> None:
         status = self.statusBar()
@@ -175,7 +219,10 @@ class MainWindow(QtWidgets.QMainWindow):
         register("record", self.exports.toggle_recording)
         for number in range(1, 10):
             register(f"layer_{number}", lambda n=number: self.focus_layer(n - 1))
-        register("layout_network", lambda: self.tabs.setCurrentIndex(0))
+        for layout in ("network", "convolution", "pooling", "activation"):
+            register(f"layout_{layout}", lambda name=layout: self.show_layout(name))
+        for action in ("play", "step_back", "step_forward", "first_step", "last_step"):
+            register(action, lambda name=action: self._playback_command(name))
         view = self.menus["view"]
         view.addSeparator()
         for command in ("presenter", "theme", "help"):
@@ -223,6 +270,9 @@ class MainWindow(QtWidgets.QMainWindow):
             label.setFont(font)
             label.setStyleSheet(f"color: {colour};")
         self._panel_spec = None  # the next result makes the layer panels again
+        current = self.tabs.currentIndex()
+        self._build_views()
+        self.tabs.setCurrentIndex(current)
         self.bridge.pipeline.set_lut(theme.lut())  # recomputes the current frame with the new colours
         self.themeChanged.emit(theme)
 
@@ -348,6 +398,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.input_panel.show_result(result)
             for panel in self.layer_panels:
                 panel.show_result(result)
+            self._show_view(result)
             self._update_status(result)
             if rebuilt and result.geometry.error is not None:
                 self.show_error(str(result.geometry.error))
@@ -357,6 +408,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.last_draw_ms = (time.perf_counter() - start) * 1000.0
             self.bridge.done(result)
         self.frameShown.emit(result.sequence)
+
+    def _show_view(self, result: FrameResult | None) -> None:
+        """The mechanics view on screen follows every frame; hidden ones catch up when shown."""
+        view = self.tabs.currentWidget()
+        if result is not None and view in getattr(self, "views", {}):
+            view.show_result(result)
 
     def _update_status(self, result: FrameResult) -> None:
         now = time.monotonic()

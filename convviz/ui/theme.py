@@ -37,6 +37,11 @@ class Theme:
     title_pt: float = 14.0
     line_px: float = 2.0
 
+    @property
+    def dark(self) -> bool:
+        """A dark background (light text on dark)."""
+        return int(self.background[1:3], 16) < 128
+
     def lut(self) -> np.ndarray:
         """256 x 4 uint8 colours from -m (0) through zero (127.5) to +m (255)."""
         return self.colormap_object().getLookupTable(nPts=256, alpha=True).astype(np.uint8)

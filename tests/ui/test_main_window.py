@@ -109,7 +109,7 @@ def test_hovering_a_map_selects_that_unit(qtbot, window):
     panel.maps.hovered.emit(oy + 4.5, ox + 6.5)
     unit = win.selection.active
     assert (unit.layer, unit.channel, unit.row, unit.col) == (0, 3, 4, 6)
-    assert panel.marker.isVisible()
+    assert panel.related.kind == "unit" and panel.related.box == (4, 6, 5, 7)
     value = float(win.result.outputs[0][3, 4, 6])
     assert f"{value:.4g}" in win.statusBar().currentMessage()
 

@@ -9,7 +9,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from convviz.core.geometry import lecture_shape_text
+from convviz.core.geometry import NetworkGeometry, lecture_shape_text
+from convviz.core.mechanics import Related, related_region
 from convviz.core.summary import describe_layer, field_text
 from convviz.pipeline.display import MosaicLayout
 from convviz.pipeline.engine import FrameResult
@@ -17,10 +18,13 @@ from convviz.ui.panels.image_view import ImageView
 from convviz.ui.selection import SelectionModel, Unit
 from convviz.ui.theme import Theme
 
+MAX_TILE_MARKS = 64  # rectangles drawn per layer (one per map the unit is connected to)
+
 
 def make_title(text: str, theme: Theme, size: float | None = None, bold: bool = True,
                colour: str | None = None) -> QtWidgets.QLabel:
     label = QtWidgets.QLabel(text)
+    label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # names from files are text, never markup
     font = label.font()
     font.setPointSizeF(size or theme.title_pt)
     font.setBold(bold)
@@ -60,11 +64,9 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.maps.hovered.connect(self._hovered)
         self.maps.clicked.connect(self._clicked)
         self.maps.left.connect(lambda: self._leave())
-        self.marker = QtWidgets.QGraphicsRectItem()
-        self.marker.setPen(pg.mkPen(theme.accent, width=theme.line_px))
-        self.marker.setZValue(10)
-        self.marker.setVisible(False)
-        self.maps.view.addItem(self.marker)
+        self._marks: list[QtWidgets.QGraphicsRectItem] = []
+        self.related: Related | None = None
+        self.geometry: NetworkGeometry | None = None
         self.bars = pg.PlotWidget(background=theme.panel)
         self.bars.setMouseEnabled(False, False)
         self.bars.setMenuEnabled(False)
@@ -87,6 +89,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
     # ---- drawing --------------------------------------------------------------------------------
     def show_result(self, result: FrameResult) -> None:
         layer = result.spec.layers[self.index]
+        self.geometry = result.geometry
         geometry = result.geometry.layers[self.index]
         shape = geometry.output_shape
         self.title.setText(f"{self.index + 1}  {describe_layer(layer)}  \u2192  {lecture_shape_text(shape)}")
@@ -142,14 +145,41 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self.selection.set_hover(None)
 
     def _selection_changed(self, selection: SelectionModel) -> None:
+        """Show how the chosen unit relates to this layer: itself, its receptive field here, or the
+        units here that see it (the geometry comes from the core)."""
         unit = selection.active
-        if unit is None or unit.layer != self.index or self.layout_ is None or unit.channel >= self.layout_.channels:
-            self.marker.setVisible(False)
-            return
-        y, x, h, w = self.layout_.map_rect(unit.channel, unit.row, unit.col, unit.row + 1, unit.col + 1)
-        h, w = max(h, 1.0), max(w, 1.0)
-        self.marker.setRect(QtCore.QRectF(x, y, w, h))
-        self.marker.setVisible(True)
+        self.related = None
+        if unit is not None and self.layout_ is not None and self.geometry is not None \
+                and unit.layer < len(self.geometry.layers):
+            self.related = related_region(self.geometry, unit.layer, unit.channel, unit.row, unit.col, self.index)
+        related, layout = self.related, self.layout_
+        used = 0
+        if related is not None and layout is not None:
+            colour = {"unit": self.theme.accent, "field": self.theme.field, "reach": self.theme.window,
+                      "whole": self.theme.field}[related.kind]
+            top, left, bottom, right = related.box
+            for channel in related.channels[:MAX_TILE_MARKS]:
+                if channel >= layout.channels:
+                    continue
+                y, x, h, w = layout.map_rect(channel, top, left, bottom, right)
+                item = self._mark(used, colour)
+                item.setRect(QtCore.QRectF(x, y, max(w, 1.0), max(h, 1.0)))
+                used += 1
+        for item in self._marks[used:]:
+            item.setVisible(False)
+
+    def _mark(self, index: int, colour: str) -> QtWidgets.QGraphicsRectItem:
+        while len(self._marks) <= index:
+            item = QtWidgets.QGraphicsRectItem()
+            item.setZValue(10)
+            self.maps.view.addItem(item)
+            self._marks.append(item)
+        item = self._marks[index]
+        pen = pg.mkPen(colour, width=self.theme.line_px * 1.5)
+        pen.setCosmetic(True)
+        item.setPen(pen)
+        item.setVisible(True)
+        return item
 
     def value_at(self, unit: Unit) -> float | None:
         if self.values is None:
@@ -187,6 +217,15 @@ class InputPanel(QtWidgets.QFrame):
         self.marker.setZValue(10)
         self.marker.setVisible(False)
         self.view.view.addItem(self.marker)
+        self.padding_marker = QtWidgets.QGraphicsRectItem()
+        dashed = pg.mkPen(theme.field, width=theme.line_px, style=QtCore.Qt.PenStyle.DashLine)
+        dashed.setCosmetic(True)
+        self.padding_marker.setPen(dashed)
+        self.padding_marker.setZValue(9)
+        self.padding_marker.setVisible(False)
+        self.view.view.addItem(self.padding_marker)
+        self.related: Related | None = None
+        self.geometry: NetworkGeometry | None = None
         self.selection.connect(self._selection_changed)
         self.image: np.ndarray | None = None
 
@@ -199,6 +238,7 @@ class InputPanel(QtWidgets.QFrame):
         self.subtitle.setText(f"{source} ({prepared.source_size[1]}x{prepared.source_size[0]}, {scale})")
         self.image = prepared.tensor
         self.size_ = (height, width)
+        self.geometry = result.geometry
         self.view.set_image(prepared.display)
 
     def _unit(self, y: float, x: float) -> Unit:
@@ -215,12 +255,30 @@ class InputPanel(QtWidgets.QFrame):
             self.selection.set_hover(None)
 
     def _selection_changed(self, selection: SelectionModel) -> None:
+        """The chosen unit's receptive field in the input (solid: the pixels it sees; dashed: the
+        part that lies in the zero padding), or the chosen pixel itself."""
         unit = selection.active
-        if unit is None or unit.layer != -1:
+        self.related = None
+        if unit is not None and self.geometry is not None and unit.layer < len(self.geometry.layers):
+            self.related = related_region(self.geometry, unit.layer, unit.channel, unit.row, unit.col, -1)
+        related = self.related
+        if related is None:
             self.marker.setVisible(False)
+            self.padding_marker.setVisible(False)
             return
-        self.marker.setRect(QtCore.QRectF(unit.col, unit.row, 1, 1))
+        top, left, bottom, right = related.box
+        colour = self.theme.accent if related.kind == "unit" else self.theme.field
+        pen = pg.mkPen(colour, width=self.theme.line_px * 1.5)
+        pen.setCosmetic(True)
+        self.marker.setPen(pen)
+        self.marker.setRect(QtCore.QRectF(left, top, right - left, bottom - top))
         self.marker.setVisible(True)
+        if related.unclipped is not None and related.unclipped != related.box:
+            u_top, u_left, u_bottom, u_right = related.unclipped
+            self.padding_marker.setRect(QtCore.QRectF(u_left, u_top, u_right - u_left, u_bottom - u_top))
+            self.padding_marker.setVisible(True)
+        else:
+            self.padding_marker.setVisible(False)
 
 
 __all__ = ["InputPanel", "LayerMapsPanel", "make_title"]

@@ -1,0 +1,431 @@
+"""The convolution, animated: the zero-padded input with the filter window on it, the output map
+filling in cell by cell, and the dot product w^T x + b of the current position with every number.
+
+Everything is read from the core (geometry, mechanics) for the current frame; the view only draws.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from convviz.core.compute import conv_weights
+from convviz.core.geometry import LayerGeometry, misfit_layer
+from convviz.core.mechanics import ConvStep, conv_output_map, conv_step
+from convviz.pipeline.display import nice_ceiling, robust_range
+from convviz.pipeline.engine import FrameResult
+from convviz.ui.panels.grid_view import GridView, colour_cells, number_text
+from convviz.ui.panels.playback import Playback, PlaybackBar
+from convviz.ui.panels.view_common import LayerChooser, big_label
+from convviz.ui.selection import SelectionModel, Unit
+from convviz.ui.theme import Theme
+
+NEIGHBOURHOOD = 6  # cells shown around the window when the input is too big to show whole
+WHOLE_LIMIT = 24  # padded inputs up to this size are shown whole
+
+
+def channel_names(count: int, is_image: bool) -> list[str]:
+    """How the view names the input channels: R, G, B for a colour picture, 'map k' otherwise."""
+    if is_image and count == 3:
+        return ["R", "G", "B"]
+    if is_image and count == 1:
+        return ["grey"]
+    return [f"map {c}" for c in range(count)]
+
+
+class ConvolutionView(QtWidgets.QWidget):
+    """One conv layer's sliding window over the current frame."""
+
+    def __init__(self, theme: Theme, selection: SelectionModel, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.theme = theme
+        self.selection = selection
+        self.playback = Playback(self)
+        self.result: FrameResult | None = None
+        self.layer: LayerGeometry | None = None
+        self.misfit = False
+        self.volume: np.ndarray | None = None
+        self.weight: np.ndarray | None = None
+        self.bias: np.ndarray | None = None
+        self.output: np.ndarray | None = None
+        self.detail: ConvStep | None = None
+        self._weights_key: tuple | None = None
+        self._whole_input = True
+        self._output_range = 1.0
+        self._lut = theme.lut()
+        self._build()
+        self.playback.stepChanged.connect(self.draw_step)
+        selection.connect(self._selection_changed)
+
+    # ---- layout --------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        theme = self.theme
+        top = QtWidgets.QHBoxLayout()
+        self.layer_box = LayerChooser()
+        self.layer_box.layerChosen.connect(lambda index: self._load_layer(index))
+        self.filter_box = QtWidgets.QSpinBox()
+        self.filter_box.setPrefix("filter ")
+        self.filter_box.valueChanged.connect(lambda value: self._load_output())
+        self.channel_box = QtWidgets.QComboBox()
+        self.channel_box.currentIndexChanged.connect(lambda index: self._redraw_input())
+        self.flip_box = QtWidgets.QCheckBox("true convolution (kernel flipped)")
+        self.flip_box.setToolTip("torch computes cross-correlation; the lecture's f*g formula flips the kernel")
+        self.flip_box.toggled.connect(lambda checked: self._load_output())
+        for widget in (QtWidgets.QLabel("Layer"), self.layer_box, self.filter_box, QtWidgets.QLabel("input"),
+                       self.channel_box, self.flip_box):
+            top.addWidget(widget)
+        top.addStretch(1)
+
+        self.input_view = GridView(theme, "the layer's input with its zero padding")
+        self.output_view = GridView(theme, "the output map, filling in")
+        self.input_title = big_label(theme, "Input", 0.8, bold=True)
+        self.output_title = big_label(theme, "Output", 0.8, bold=True)
+        left = QtWidgets.QVBoxLayout()
+        left.addWidget(self.input_title)
+        left.addWidget(self.input_view, 1)
+        middle = QtWidgets.QVBoxLayout()
+        middle.addWidget(self.output_title)
+        middle.addWidget(self.output_view, 1)
+
+        self.dot_title = big_label(theme, "w\u1d40x + b", 0.8, bold=True)
+        headers = QtWidgets.QHBoxLayout()
+        headers.addSpacing(1)
+        for text in ("x  (under the window)", "w  (the filter)", "x \u00b7 w"):
+            headers.addWidget(big_label(theme, text, 0.55, colour=theme.muted), 1)
+        self.dot_rows: list[tuple[QtWidgets.QWidget, QtWidgets.QLabel, GridView, GridView, GridView]] = []
+        dot_box = QtWidgets.QVBoxLayout()
+        dot_box.addWidget(self.dot_title)
+        dot_box.addLayout(headers)
+        for _ in range(3):  # one row per input channel (up to 3: R, G, B), hidden when unused
+            holder = QtWidgets.QWidget()
+            column = QtWidgets.QVBoxLayout(holder)
+            column.setContentsMargins(0, 0, 0, 0)
+            name = big_label(theme, "", 0.6, bold=True)
+            views = [GridView(theme) for _ in range(3)]
+            row = QtWidgets.QHBoxLayout()
+            for view in views:
+                view.min_cell_px = 22
+                view.setMinimumSize(80, 80)
+                row.addWidget(view, 1)
+            column.addWidget(name)
+            column.addLayout(row, 1)
+            dot_box.addWidget(holder, 1)
+            self.dot_rows.append((holder, name, *views))
+        self.sum_label = big_label(theme, "", 0.75)
+        dot_box.addWidget(self.sum_label)
+
+        right = QtWidgets.QVBoxLayout()
+        right.addLayout(middle, 1)
+        right.addLayout(dot_box, 2)
+        body = QtWidgets.QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addLayout(right, 1)
+        self.info = big_label(theme, "", 0.7)
+        self.formula = big_label(theme, "", 0.7, colour=theme.muted)
+        self.bar = PlaybackBar(self.playback, theme)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.addLayout(top)
+        outer.addLayout(body, 1)
+        outer.addWidget(self.formula)
+        outer.addWidget(self.info)
+        outer.addWidget(self.bar)
+
+        self.output_view.cellClicked.connect(self._output_clicked)
+        self.output_view.cellHovered.connect(self._output_hovered)
+        self.input_view.cellHovered.connect(self._input_hovered)
+        for view in (self.output_view, self.input_view):
+            view.left.connect(self._pointer_left)
+
+    # ---- data -----------------------------------------------------------------------------------------
+    def conv_layers(self, result: FrameResult) -> list[LayerGeometry]:
+        layers = [g for g in result.geometry.layers if g.type == "conv2d"]
+        broken = misfit_layer(result.spec, result.geometry)
+        if broken is not None and broken.type == "conv2d":
+            layers.append(broken)
+        return layers
+
+    def show_result(self, result: FrameResult) -> None:
+        """A new frame (or network): keep the layer and step, redraw."""
+        new_spec = self.result is None or result.spec is not self.result.spec
+        self.result = result
+        layers = self.conv_layers(result)
+        if new_spec:
+            self.layer_box.fill(result.spec, layers, extra="does not fit")
+            focus = self.selection.focus_layer
+            if not self.layer_box.choose(focus) and self.layer_box.current_layer() is None and layers:
+                self.layer_box.choose(layers[0].index)
+        index = self.layer_box.current_layer()
+        if index is None:
+            self.layer = None
+            self.info.setText("This network has no convolution layer.")
+            return
+        self._load_layer(index, keep_step=not new_spec)
+
+    def _load_layer(self, index: int, keep_step: bool = False) -> None:
+        result = self.result
+        if result is None:
+            return
+        layers = {g.index: g for g in self.conv_layers(result)}
+        if index not in layers:
+            return
+        self.layer = layers[index]
+        self.misfit = index >= len(result.geometry.layers)
+        spec_layer = result.spec.layers[index]
+        self.volume = result.input_of(index)
+        key = (id(spec_layer), self.layer.input_shape[0])
+        if key != self._weights_key:
+            self.weight, self.bias = conv_weights(spec_layer, self.layer.input_shape[0])
+            self._weights_key = key
+        out_channels = self.layer.output_shape[0]
+        self.filter_box.blockSignals(True)
+        self.filter_box.setRange(0, out_channels - 1)
+        self.filter_box.setSuffix(f" of {out_channels}")
+        self.filter_box.blockSignals(False)
+        self._load_output(keep_step)
+
+    def _load_output(self, keep_step: bool = True) -> None:
+        """The chosen filter's output map (torch's, or with the kernel flipped) and the channel list."""
+        layer, result = self.layer, self.result
+        if layer is None or result is None or self.volume is None or self.weight is None:
+            return
+        out_channel = self.filter_box.value()
+        flip = self.flip_box.isChecked()
+        if flip or self.misfit:
+            self.output = conv_output_map(self.volume, self.weight, self.bias, layer, out_channel, flip)
+        else:
+            self.output = np.asarray(result.outputs[layer.index][out_channel])
+        self._output_range = nice_ceiling(robust_range(self.output, float(self.output.min()),
+                                                       float(self.output.max())))
+        channels = list(layer.input_channels_of(out_channel))
+        names = channel_names(layer.input_shape[0], layer.index == 0)
+        previous = self.channel_box.currentText()
+        self.channel_box.blockSignals(True)
+        self.channel_box.clear()
+        if layer.index == 0 and layer.input_shape[0] == 3 and len(channels) == 3:
+            self.channel_box.addItem("colour", -1)
+        for c in channels:
+            self.channel_box.addItem(names[c], c)
+        found = self.channel_box.findText(previous)
+        self.channel_box.setCurrentIndex(max(0, found))
+        self.channel_box.blockSignals(False)
+        window = layer.window
+        assert window is not None
+        self.playback.set_count(window.steps, keep_step=keep_step)
+        self._redraw_input()
+
+    def _redraw_input(self) -> None:
+        """The padded input picture (once per frame/channel; the window moves over it)."""
+        layer, volume = self.layer, self.volume
+        if layer is None or volume is None:
+            return
+        window = layer.window
+        assert window is not None
+        top, left, bottom, right = window.padding
+        channel = self.channel_box.currentData()
+        if channel is None:
+            channel = list(layer.input_channels_of(self.filter_box.value()))[0]
+        padded_h, padded_w = window.padded_size
+        values = np.zeros((padded_h, padded_w), np.float32)
+        inner = (slice(top, top + volume.shape[1]), slice(left, left + volume.shape[2]))
+        if channel == -1:
+            values[inner] = np.asarray(volume).mean(axis=0)
+            rgba = np.zeros((padded_h, padded_w, 4), np.uint8)
+            rgba[inner + (slice(0, 3),)] = (np.clip(np.asarray(volume).transpose(1, 2, 0), 0, 1) * 255).astype(np.uint8)
+            rgba[..., 3] = 255
+        else:
+            values[inner] = volume[channel]
+            half = nice_ceiling(robust_range(values[inner], float(values.min()), float(values.max())))
+            rgba = colour_cells(values, self._lut, half)
+        padding_colour = QtGui.QColor(self.theme.padding)
+        mask = np.ones((padded_h, padded_w), bool)
+        mask[inner] = False
+        rgba[mask] = (padding_colour.red(), padding_colour.green(), padding_colour.blue(), 255)
+        self.input_view.show_numbers = channel != -1  # the colour picture has three numbers per cell
+        self.input_view.set_cells(values, rgba)
+        names = channel_names(layer.input_shape[0], layer.index == 0)
+        shown = "colour picture" if channel == -1 else names[channel]
+        pad_text = (f"zero padding {top}" if top == bottom == left == right
+                    else f"zero padding {top}/{left}/{bottom}/{right} (top/left/bottom/right)")
+        self.input_title.setText(f"Input {volume.shape[2]}x{volume.shape[1]} ({shown}), {pad_text}")
+        if top or left or bottom or right:
+            self.input_view.rect("border", top, left, volume.shape[1], volume.shape[2], self.theme.padding,
+                                 style=QtCore.Qt.PenStyle.DashLine, z=25)
+        else:
+            self.input_view.hide_rect("border")
+        self._whole_input = max(padded_h, padded_w) <= WHOLE_LIMIT
+        if self._whole_input:
+            extra = max(0, window.overhanging_window(1).right - padded_w) if self.misfit else 0
+            self.input_view.view.setRange(xRange=(0, padded_w + extra), yRange=(0, padded_h), padding=0.03)
+        self.draw_step(self.playback.step)
+
+    # ---- one step ---------------------------------------------------------------------------------------
+    def draw_step(self, step: int) -> None:
+        layer, volume, output = self.layer, self.volume, self.output
+        if layer is None or volume is None or output is None or self.weight is None:
+            return
+        window_geometry = layer.window
+        assert window_geometry is not None
+        if window_geometry.steps == 0:
+            return
+        out_channel = self.filter_box.value()
+        detail = conv_step(volume, self.weight, self.bias, layer, out_channel, step, self.flip_box.isChecked())
+        self.detail = detail
+        window = detail.window
+        theme = self.theme
+        ek_h, ek_w = window_geometry.effective_kernel
+        self.input_view.rect("window", window.top, window.left, ek_h, ek_w, theme.window,
+                             width_px=theme.line_px * 2, fill=QtGui.QColor(0, 229, 255, 40))
+        dilated = window_geometry.dilation != (1, 1)
+        self.input_view.hide_rects("tap_")
+        for i, row in enumerate(window.rows):
+            for j, col in enumerate(window.cols):
+                name = f"tap_{i}_{j}"
+                if dilated:  # the taps of a dilated kernel, spaced out
+                    self.input_view.rect(name, row + 0.12, col + 0.12, 0.76, 0.76, theme.window, width_px=theme.line_px)
+        if self.misfit and layer.window is not None:
+            axis = 1 if not window_geometry.fits(1) else 0
+            hanging = window_geometry.overhanging_window(axis)
+            self.input_view.rect("overhang", hanging.top, hanging.left, ek_h, ek_w, theme.error,
+                                 width_px=theme.line_px * 2, style=QtCore.Qt.PenStyle.DashLine)
+        else:
+            self.input_view.hide_rect("overhang")
+        if not self._whole_input:
+            reach = NEIGHBOURHOOD
+            self.input_view.focus(window.top - reach, window.left - reach, window.top + ek_h + reach,
+                                  window.left + ek_w + reach)
+        self._draw_output(step, window.out_row, window.out_col)
+        self._draw_dot_product(detail)
+        self._write_text(detail, step)
+
+    def _draw_output(self, step: int, out_row: int, out_col: int) -> None:
+        output = self.output
+        assert output is not None
+        height, width = output.shape
+        shown = output.astype(np.float32).copy()
+        flat = shown.reshape(-1)
+        flat[step + 1:] = np.nan  # not computed yet
+        rgba = colour_cells(shown, self._lut, self._output_range)
+        rgba.reshape(-1, 4)[step + 1:, 3] = 0
+        self.output_view.set_cells(shown, rgba)
+        self.output_view.rect("current", out_row, out_col, 1, 1, self.theme.accent, width_px=self.theme.line_px * 2)
+        if max(height, width) > WHOLE_LIMIT:
+            reach = 8
+            self.output_view.focus(out_row - reach, out_col - reach, out_row + reach + 1, out_col + reach + 1)
+        names = f"filter {self.filter_box.value()}"
+        self.output_title.setText(f"Output {width}x{height} ({names})")
+
+    def _draw_dot_product(self, detail: ConvStep) -> None:
+        layer = self.layer
+        assert layer is not None
+        names = channel_names(layer.input_shape[0], layer.index == 0)
+        chosen = self.channel_box.currentData()
+        rows = list(range(len(detail.in_channels)))
+        if chosen in detail.in_channels:  # one channel chosen: its row alone, big enough for numbers
+            rows = [detail.in_channels.index(chosen)]
+        elif len(rows) > 3:
+            rows = [0]
+        scale = max(float(np.abs(detail.kernel).max()), 1e-6)
+        for slot, (holder, label, x_view, w_view, p_view) in enumerate(self.dot_rows):
+            visible = slot < len(rows)
+            holder.setVisible(visible)
+            if not visible:
+                continue
+            k = rows[slot]
+            channel = detail.in_channels[k]
+            patch, kernel, products = detail.patch[k], detail.kernel[k], detail.products[k]
+            patch_range = nice_ceiling(max(float(np.abs(patch).max()), 1e-6))
+            patch_rgba = colour_cells(patch, self._lut, patch_range)
+            padding_colour = QtGui.QColor(self.theme.padding)
+            patch_rgba[detail.in_padding] = (padding_colour.red(), padding_colour.green(), padding_colour.blue(), 255)
+            x_view.set_cells(patch, patch_rgba)
+            w_view.set_cells(kernel, colour_cells(kernel, self._lut, scale))
+            product_range = nice_ceiling(max(float(np.abs(products).max()), 1e-6))
+            p_view.set_cells(products, colour_cells(products, self._lut, product_range))
+            label.setText(f"{names[channel]}: sum = {number_text(float(detail.channel_sums[k]))}")
+
+    def _write_text(self, detail: ConvStep, step: int) -> None:
+        layer = self.layer
+        assert layer is not None and layer.window is not None
+        names = channel_names(layer.input_shape[0], layer.index == 0)
+        window = detail.window
+        terms = [f"{names[c]}: {number_text(float(s))}" for c, s in zip(detail.in_channels, detail.channel_sums)]
+        if len(terms) > 6:
+            terms = terms[:5] + [f"... ({len(terms)} channels)"]
+        terms = [f"({term})" for term in terms]
+        groups = ""
+        if layer.groups > 1:
+            first, last = detail.in_channels[0], detail.in_channels[-1]
+            group = first // max(1, len(detail.in_channels))
+            groups = (f"<br>groups={layer.groups}: filter {detail.out_channel} sees only input channels "
+                      f"{first}-{last} (group {group + 1} of {layer.groups})")
+        value = number_text(detail.value)
+        check = ""
+        if not self.flip_box.isChecked() and not self.misfit and self.output is not None:
+            torch_value = float(self.output[window.out_row, window.out_col])
+            check = f" &nbsp; (torch: {number_text(torch_value)})"
+        self.sum_label.setText(" + ".join(terms) + f" + (bias: {number_text(detail.bias)}) = <b>{value}</b>{check}"
+                               + groups)
+        mode = "true convolution, kernel flipped" if detail.flipped else "cross-correlation, as torch computes"
+        self.dot_title.setText(f"w\u1d40x + b at output ({window.out_row}, {window.out_col}) &nbsp; "
+                               f"<span style='color:{self.theme.muted}'>({mode})</span>")
+        stride = layer.window.stride
+        rows = (f"rows {window.rows[0]}-{window.rows[-1]}, columns {window.cols[0]}-{window.cols[-1]} "
+                "of the padded input")
+        self.info.setText(f"Step {step + 1} of {layer.window.steps}: window at {rows}; it moves "
+                          f"{stride[1]} column{'s' if stride[1] > 1 else ''} right, then {stride[0]} "
+                          f"row{'s' if stride[0] > 1 else ''} down (the stride)")
+        formulas = [f"H2 = {layer.window.formula(0)}", f"W2 = {layer.window.formula(1)}"]
+        if self.misfit:
+            self.formula.setStyleSheet(f"color: {self.theme.error};")
+            note = html.escape(layer.notes[0]) if layer.notes else ""
+            self.formula.setText(f"\u26a0 {note}<br>The dashed window hangs off the "
+                                 "edge: torch would silently drop it (rounding the output size down).")
+        else:
+            self.formula.setStyleSheet(f"color: {self.theme.muted};")
+            self.formula.setText(" &nbsp;&nbsp; ".join(formulas))
+
+    # ---- pointer and selection -------------------------------------------------------------------------
+    def _output_clicked(self, row: int, col: int) -> None:
+        if self.output is None or self.layer is None:
+            return
+        height, width = self.output.shape
+        if 0 <= row < height and 0 <= col < width:
+            self.playback.pause()
+            self.playback.go(row * width + col)
+            self.selection.pin(Unit(self.layer.index, self.filter_box.value(), row, col))
+
+    def _output_hovered(self, row: int, col: int) -> None:
+        if self.layer is None or self.misfit:
+            return
+        self.selection.set_hover(Unit(self.layer.index, self.filter_box.value(), row, col))
+
+    def _input_hovered(self, row: int, col: int) -> None:
+        layer = self.layer
+        if layer is None or layer.window is None or self.volume is None:
+            return
+        top, left = layer.window.pad_before
+        r, c = row - top, col - left
+        channel = self.channel_box.currentData()
+        if 0 <= r < self.volume.shape[1] and 0 <= c < self.volume.shape[2]:
+            self.selection.set_hover(Unit(layer.index - 1, max(0, channel or 0), r, c))
+
+    def _pointer_left(self) -> None:
+        if self.selection.hover is not None:
+            self.selection.set_hover(None)
+
+    def _selection_changed(self, selection: SelectionModel) -> None:
+        if self.result is None:
+            return
+        if selection.focus_layer != self.layer_box.current_layer():
+            self.layer_box.choose(selection.focus_layer)
+        pinned = selection.pinned
+        layer = self.layer
+        if pinned is None or layer is None or pinned.layer != layer.index or self.output is None:
+            return
+        height, width = self.output.shape
+        if pinned.channel != self.filter_box.value():
+            self.filter_box.setValue(pinned.channel)
+        if 0 <= pinned.row < height and 0 <= pinned.col < width:
+            self.playback.go(pinned.row * width + pinned.col)

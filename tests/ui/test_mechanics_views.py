@@ -1,0 +1,222 @@
+"""The convolution, pooling and activation views, driven through the real window offscreen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+import torch
+import torch.nn.functional as F  # noqa: N812
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PySide6 import QtCore
+
+from convviz.core.compute import build_module
+from convviz.core.presets import load_preset
+from convviz.core.spec import NetworkSpec
+from convviz.sources.base import StillSource
+from convviz.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    made = []
+
+    def make(spec, tab: str, source=None):
+        win = MainWindow(spec if isinstance(spec, NetworkSpec) else load_preset(spec), source, device="cpu")
+        qtbot.addWidget(win)
+        win.resize(1400, 900)
+        win.show()
+        made.append(win)
+        qtbot.waitUntil(lambda: win.result is not None, timeout=30000)
+        win.show_layout(tab)
+        return win
+
+    yield make
+    for win in made:
+        win.bridge.stop()
+
+
+def torch_conv_output(win: MainWindow, layer: int) -> np.ndarray:
+    spec = win.result.spec
+    module = build_module(spec)
+    x = torch.from_numpy(np.ascontiguousarray(win.result.input_of(layer)))[None]
+    with torch.no_grad():
+        return module[layer](x)[0].numpy()
+
+
+def test_slide_51_every_step_shows_torchs_value_and_the_window_where_geometry_says(qtbot, window):
+    win = window("slide51_ten_5x5", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    view.filter_box.setValue(7)
+    expected = torch_conv_output(win, 0)[7]
+    for step in (0, 1, 31, 32, 500, 1023):
+        view.playback.go(step)
+        row, col = divmod(step, 32)
+        assert view.detail.value == pytest.approx(float(expected[row, col]), abs=1e-4)
+        window_rect = view.input_view._rects["window"].rect()
+        assert (window_rect.top(), window_rect.left()) == (row, col)  # stride 1, padded coordinates
+        assert (window_rect.height(), window_rect.width()) == (5, 5)
+    border = view.input_view._rects["border"].rect()
+    assert (border.top(), border.left(), border.height(), border.width()) == (2, 2, 32, 32)  # P = 2 on every side
+    assert view.input_view.values.shape == (36, 36)
+    assert (view.input_view.values[:2] == 0).all() and (view.input_view.values[:, -2:] == 0).all()
+
+
+def test_seven_by_seven_stride_two_window_moves_by_two(qtbot, window):
+    win = window("toy_7x7_stride2", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    positions = []
+    for step in range(9):
+        view.playback.go(step)
+        rect = view.input_view._rects["window"].rect()
+        positions.append((int(rect.top()), int(rect.left())))
+    assert positions == [(r, c) for r in (0, 2, 4) for c in (0, 2, 4)]
+    assert view.output.shape == (3, 3)
+    assert "(7 - 3)/2 + 1 = 3" in view.formula.text()
+
+
+def test_the_stride_three_mistake_shows_the_window_hanging_off_the_edge(qtbot, window):
+    win = window("toy_7x7_stride3", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    assert view.misfit
+    hanging = view.input_view._rects["overhang"]
+    assert hanging.isVisible() and hanging.rect().left() == 6 and hanging.rect().right() == 9  # past column 7
+    assert "2.33" in view.formula.text()
+
+
+def test_true_convolution_flips_the_kernel(qtbot, window):
+    win = window("toy_7x7_stride1", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    view.playback.go(7)
+    correlation = view.detail.value
+    view.flip_box.setChecked(True)
+    assert view.detail.flipped
+    np.testing.assert_array_equal(view.detail.kernel, view.weight[0][:, ::-1, ::-1])
+    assert view.detail.value == pytest.approx(-correlation)  # prewitt_x flipped is its negative
+    assert "true convolution" in view.dot_title.text()
+
+
+@st.composite
+def conv_networks(draw):
+    size = draw(st.integers(5, 12))
+    kernel = draw(st.integers(1, 4))
+    dilation = draw(st.integers(1, 2))
+    effective = dilation * (kernel - 1) + 1
+    stride = draw(st.integers(1, 3))
+    fits = [p for p in range(effective) if size - effective + 2 * p >= 0 and (size - effective + 2 * p) % stride == 0]
+    if not fits:
+        stride, fits = 1, [p for p in range(effective) if size - effective + 2 * p >= 0]
+    return NetworkSpec.from_dict({"name": "generated", "input": {"channels": 2, "height": size, "width": size},
+                                  "layers": [{"type": "conv2d", "out_channels": 2, "kernel_size": kernel,
+                                              "stride": stride, "padding": draw(st.sampled_from(fits)),
+                                              "dilation": dilation, "groups": draw(st.sampled_from([1, 2])),
+                                              "seed": draw(st.integers(0, 9))}]})
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=conv_networks(), seed=st.integers(0, 99))
+def test_generated_layers_every_step_equals_torch(qtbot, spec, seed):
+    picture = np.random.default_rng(seed).integers(0, 256, (20, 20, 3), dtype=np.uint8)
+    win = MainWindow(spec, StillSource(picture, "random"), device="cpu")
+    qtbot.addWidget(win)
+    try:
+        win.show()
+        qtbot.waitUntil(lambda: win.result is not None, timeout=30000)
+        win.show_layout("convolution")
+        view = win.conv_view
+        qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+        expected = torch_conv_output(win, 0)
+        geometry = win.result.geometry.layers[0].window
+        for channel in range(2):
+            view.filter_box.setValue(channel)
+            for step in range(geometry.steps):
+                view.playback.go(step)
+                row, col = divmod(step, geometry.output_size[1])
+                assert view.detail.value == pytest.approx(float(expected[channel, row, col]), abs=1e-4)
+                rect = view.input_view._rects["window"].rect()
+                assert (rect.top(), rect.left()) == (row * geometry.stride[0], col * geometry.stride[1])
+                assert rect.height() == geometry.effective_kernel[0]
+    finally:
+        win.bridge.stop()
+
+
+def test_max_pool_marks_torchs_winner_and_carries_it(qtbot, window):
+    win = window("max_pool_2x2", "pooling")
+    view = win.pool_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    volume = torch.from_numpy(np.ascontiguousarray(win.result.input_of(0)))[None]
+    values, indices = F.max_pool2d(volume, 2, 2, return_indices=True)
+    for step in range(16):
+        view.playback.go(step)
+        row, col = divmod(step, 4)
+        winner = divmod(int(indices[0, 0, row, col]), 8)
+        marked = view.input_view._rects["winner"].rect()
+        assert (int(marked.top()), int(marked.left())) == winner
+        assert view.detail.value == pytest.approx(float(values[0, 0, row, col]))
+        assert "max(" in view.explain.text()
+        assert view.output_view.values[row, col] == pytest.approx(float(values[0, 0, row, col]))  # carried
+
+
+def test_average_pool_shows_the_mean(qtbot, window):
+    win = window("avg_pool_2x2", "pooling")
+    view = win.pool_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    view.playback.go(5)
+    expected = F.avg_pool2d(torch.from_numpy(np.ascontiguousarray(win.result.input_of(0)))[None], 2)[0, 0, 1, 1]
+    assert view.detail.value == pytest.approx(float(expected))
+    assert "mean(" in view.explain.text()
+    winner = view.input_view._rects.get("winner")
+    assert winner is None or not winner.isVisible()
+
+
+def test_the_relu_view_counts_the_dead_side(qtbot, window):
+    win = window("activation_functions", "activation")
+    view = win.activation_view
+    view.layer_box.choose(5)  # the ReLU
+    pre = win.result.input_of(5)
+    expected = float((pre < 0).mean())
+    assert view.stats.quiet_fraction == pytest.approx(expected)
+    assert f"{expected * 100:.1f}%" in view.summary.text()
+    view.gradient_box.setChecked(True)
+    curves = [item for item in view.plot.listDataItems() if isinstance(item, pg.PlotDataItem)]
+    assert len(curves) == 2  # f and f'
+
+
+def test_playback_keys_step_play_and_jump(qtbot, window):
+    win = window("toy_7x7_stride1", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    view.playback.go(0)
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)
+    assert view.playback.step == 2
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Left)
+    assert view.playback.step == 1
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_End)
+    assert view.playback.step == 24
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Home)
+    assert view.playback.step == 0
+    view.playback.set_speed(100)
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.playback.step == 24 and not view.playback.playing, timeout=10000)
+
+
+def test_clicking_an_output_cell_jumps_there(qtbot, window):
+    win = window("toy_7x7_stride1", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    view.output_view.cellClicked.emit(3, 2)
+    assert view.playback.step == 3 * 5 + 2
+    assert (view.detail.window.out_row, view.detail.window.out_col) == (3, 2)
+
+
+def test_layer_keys_choose_the_layer_in_focus(qtbot, window):
+    win = window("typical_convnet", "convolution")
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_3)
+    assert win.selection.focus_layer == 2
+    qtbot.waitUntil(lambda: win.conv_view.layer_box.current_layer() == 2, timeout=5000)
