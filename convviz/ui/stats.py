@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 
 def rss_mb() -> float:
-    """This process's resident memory now, in MB (Linux /proc; 0 elsewhere)."""
+    """This process's resident memory now, in MiB (Linux /proc; 0 elsewhere)."""
     try:
         with open("/proc/self/statm") as handle:
             pages = int(handle.read().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, ValueError):
         return 0.0
 

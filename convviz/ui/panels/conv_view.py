@@ -23,7 +23,7 @@ from convviz.ui.selection import SelectionModel, Unit
 from convviz.ui.theme import Theme
 
 NEIGHBOURHOOD = 6  # cells shown around the window when the input is too big to show whole
-WHOLE_LIMIT = 24  # padded inputs up to this size are shown whole
+WHOLE_LIMIT = 64  # padded inputs up to this size are shown whole (numbers appear when cells are big)
 
 
 def channel_names(count: int, is_image: bool) -> list[str]:

@@ -16,7 +16,7 @@ from convviz.ui.panels.view_common import LayerChooser, big_label
 from convviz.ui.selection import SelectionModel, Unit
 from convviz.ui.theme import Theme
 
-WHOLE_LIMIT = 24
+WHOLE_LIMIT = 64
 NEIGHBOURHOOD = 6
 
 
