@@ -13,10 +13,8 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from convviz.core.errors import ConvvizError
-from convviz.core.geometry import size_text
 from convviz.core.presets import load_preset, preset_names
 from convviz.core.spec import NetworkSpec
-from convviz.core.summary import describe_layer, field_text
 from convviz.pipeline.engine import FrameResult
 from convviz.sources.base import FrameSource, TestCardSource
 from convviz.sources.image import IMAGE_SUFFIXES
@@ -86,24 +84,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.input_dock.setWidget(self.input_panel)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.input_dock)
 
-        self.layer_list = QtWidgets.QListWidget()
-        self.layer_list.setObjectName("layerList")
-        self.layer_list.currentRowChanged.connect(self._layer_row_changed)
-        self.network_title = make_title(self.spec.name, self.theme, self.theme.font_pt * 1.1)
-        self.network_title.setWordWrap(True)
-        self.totals = make_title("", self.theme, self.theme.font_pt, bold=False, colour=self.theme.muted)
-        holder = QtWidgets.QWidget()
-        box = QtWidgets.QVBoxLayout(holder)
-        box.setContentsMargins(6, 6, 6, 6)
-        box.addWidget(self.network_title)
-        box.addWidget(self.layer_list, 1)
-        box.addWidget(self.totals)
-        self.network_dock = QtWidgets.QDockWidget("Network", self)
+        from convviz.ui.editor.layer_editor import LayerEditor
+
+        self.editor = LayerEditor(self.theme, self.spec)
+        self.editor.specEdited.connect(self._apply_edit)
+        self.editor.layerSelected.connect(self._layer_selected)
+        self.editor.message.connect(lambda text, error: self.show_error(text) if error else self.show_message(text))
+        self.editor.historyChanged.connect(self.update_title)
+        self.editor.filters_button.clicked.connect(self.open_filter_editor)
+        holder = self.editor
+        self.network_dock = QtWidgets.QDockWidget("Network editor", self)
         self.network_dock.setObjectName("networkDock")
         self.network_dock.setWidget(holder)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.network_dock)
-        self.resizeDocks([self.input_dock, self.network_dock], [430, 430], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.input_dock, self.network_dock], [420, 480], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.input_dock, self.network_dock], [460, 460], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.input_dock, self.network_dock], [300, 700], QtCore.Qt.Orientation.Vertical)
 
     def _build_centre(self) -> None:
         self.tabs = QtWidgets.QTabWidget()
@@ -186,7 +181,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_action(input_menu, "&Test card", lambda: self.set_source(TestCardSource()), "Ctrl+T")
         self.quit_action = self.add_action(file_menu, "&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
 
-        self.add_action(network_menu, "Open &network file...", self.open_network_dialog, "Ctrl+Shift+O")
+        network_menu.addAction(self.editor.actions_["undo"])
+        network_menu.addAction(self.editor.actions_["redo"])
+        network_menu.addSeparator()
         presets_menu = network_menu.addMenu("Lecture &presets")
         for name in preset_names():
             try:
@@ -209,6 +206,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.presenter = PresenterMode(self)
         self.help_overlay = HelpOverlay(self, self.commands)
         self.exports = ExportControls(self)
+        from convviz.ui.editor.files import NetworkFiles
+        from convviz.ui.settings import Settings
+
+        self.settings = Settings()
+        self.files = NetworkFiles(self, self.settings)
         self.live = LiveControls(self, self.device)
         register = self.commands.register
         register("presenter", self.presenter.toggle)
@@ -237,8 +239,24 @@ class MainWindow(QtWidgets.QMainWindow):
     def focus_layer(self, index: int) -> None:
         """Put layer ``index`` (0-based) in focus: the views follow, its panel scrolls into sight."""
         if 0 <= index < len(self.spec.layers):
-            self.layer_list.setCurrentRow(index + 1)
-            self.selection.set_focus_layer(index)
+            self.editor.select(index)
+            self._layer_selected(index)
+
+    def _layer_selected(self, index: int) -> None:
+        self.selection.set_focus_layer(index)
+        if index < len(self.layer_panels):
+            self.maps_scroll.ensureWidgetVisible(self.layer_panels[index])
+
+    def open_filter_editor(self) -> None:
+        from convviz.ui.editor.filter_editor import FilterEditor
+
+        index = self.editor.current_index()
+        if index < 0:
+            return
+        dialog = FilterEditor(self.editor, index, self)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.filter_editor = dialog
 
     def add_action(self, menu: QtWidgets.QMenu, text: str, slot, shortcut=None) -> QtGui.QAction:
         """Add an action to ``menu``; features use this too so every command has a menu entry."""
@@ -262,13 +280,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.input_panel = InputPanel(theme, self.selection)
         self.input_dock.setWidget(self.input_panel)
         old.deleteLater()
-        for label, size, colour in ((self.network_title, theme.font_pt * 1.1, theme.foreground),
-                                    (self.totals, theme.font_pt, theme.muted),
-                                    (self.error_banner, theme.title_pt * 0.9, theme.error)):
-            font = label.font()
-            font.setPointSizeF(size)
-            label.setFont(font)
-            label.setStyleSheet(f"color: {colour};")
+        font = self.error_banner.font()
+        font.setPointSizeF(theme.title_pt * 0.9)
+        self.error_banner.setFont(font)
+        self.error_banner.setStyleSheet(f"color: {theme.error};")
+        self.editor.theme = theme
+        self.editor.refresh()
         self._panel_spec = None  # the next result makes the layer panels again
         current = self.tabs.currentIndex()
         self._build_views()
@@ -277,12 +294,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.themeChanged.emit(theme)
 
     def set_network(self, spec: NetworkSpec, path: Path | None = None) -> None:
-        self.spec = spec
+        """Another network (preset, file, new): the editor starts a fresh history; it runs at once."""
         self.network_path = path
+        self.editor.load(spec)
+        self._apply_edit(spec)
+
+    def _apply_edit(self, spec: NetworkSpec) -> None:
+        """Run the network as edited (or undone) on the current frame; every panel follows."""
+        self.spec = spec
         self.selection.clear()
         self.bridge.pipeline.set_network(spec)
+        self.update_title()
+
+    def update_title(self) -> None:
+        name = self.spec.name
+        where = f" ({self.network_path.name})" if self.network_path is not None else ""
+        star = "*" if self.editor.history.modified else ""
+        self.setWindowTitle(f"convviz — {name}{where}{star}")
 
     def load_preset(self, name: str) -> None:
+        if not self.files.confirm_discard():
+            return
         try:
             self.set_network(load_preset(name))
         except ConvvizError as error:
@@ -302,18 +334,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.open_image(path)
 
     def open_network(self, path: str | Path) -> bool:
-        try:
-            spec = NetworkSpec.load(path)
-        except ConvvizError as error:
-            self.show_error(str(error))
-            return False
-        self.set_network(spec, Path(path))
-        return True
-
-    def open_network_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open network", "", "Networks (*.json);;All files (*)")
-        if path:
-            self.open_network(path)
+        """Open a network file (asking first if the current one has unsaved changes)."""
+        return self.files.open(path)
 
     def show_error(self, message: str) -> None:
         """Errors go to the status bar in the error colour; the app keeps running."""
@@ -341,7 +363,12 @@ class MainWindow(QtWidgets.QMainWindow):
         row = (len(self.layer_panels) + columns - 1) // columns
         self.maps_grid.addWidget(self.error_banner, row, 0, 1, columns)
         self.maps_grid.setRowStretch(row + 1, 1)
-        self._fill_layer_list(result)
+        geometry = result.geometry
+        hint = ""
+        if getattr(geometry.error, "window", None) is not None:
+            hint = "  (the Convolution view, F3, shows the window hanging off the edge)"
+        self.error_banner.setText(f"\u26a0 {geometry.error}{hint}" if geometry.error else "")
+        self.error_banner.setVisible(geometry.error is not None)
         self._panel_spec = result.spec
         self._size_panels()
 
@@ -361,32 +388,6 @@ class MainWindow(QtWidgets.QMainWindow):
         if aspect != self._mosaic_aspect:
             self._mosaic_aspect = aspect
             self.bridge.pipeline.set_mosaic_aspect(aspect)
-
-    def _fill_layer_list(self, result: FrameResult) -> None:
-        geometry = result.geometry
-        self.layer_list.blockSignals(True)
-        self.layer_list.clear()
-        self.layer_list.addItem(f"   input   {size_text(geometry.input_shape)}")
-        for layer, g in zip(result.spec.layers, geometry.layers):
-            params = f"   {g.params:,} params" if g.params else ""
-            item = QtWidgets.QListWidgetItem(f"{g.index + 1:>2}  {describe_layer(layer)}\n"
-                                             f"      \u2192 {size_text(g.output_shape)}{params}"
-                                             f"   RF {field_text(g.receptive_field)}")
-            self.layer_list.addItem(item)
-        if geometry.error is not None:
-            bad = geometry.error.layer if geometry.error.layer is not None else len(geometry.layers)
-            for index in range(bad, len(result.spec.layers)):
-                layer = result.spec.layers[index]
-                item = QtWidgets.QListWidgetItem(f"{index + 1:>2}  {describe_layer(layer)}\n      "
-                                                 + ("\u26a0 cannot work" if index == bad else "(not run)"))
-                item.setForeground(QtGui.QColor(self.theme.error if index == bad else self.theme.muted))
-                item.setToolTip(str(geometry.error) if index == bad else "")
-                self.layer_list.addItem(item)
-        self.layer_list.blockSignals(False)
-        self.network_title.setText(result.spec.name)
-        self.totals.setText(f"total parameters: {geometry.total_params:,}")
-        self.error_banner.setText(f"\u26a0 {geometry.error}" if geometry.error else "")
-        self.error_banner.setVisible(geometry.error is not None)
 
     def _show_result(self, result: FrameResult) -> None:
         start = time.perf_counter()
@@ -432,12 +433,6 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.show_message("; ".join(result.messages))
 
     # ---- selection ----------------------------------------------------------------------------------
-    def _layer_row_changed(self, row: int) -> None:
-        if row >= 1:
-            self.selection.set_focus_layer(row - 1)
-            if row - 1 < len(self.layer_panels):
-                self.maps_scroll.ensureWidgetVisible(self.layer_panels[row - 1])
-
     def _selection_changed(self, selection: SelectionModel) -> None:
         unit = selection.active
         if unit is None or self.result is None:
@@ -471,6 +466,9 @@ class MainWindow(QtWidgets.QMainWindow):
         event.acceptProposedAction()
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
         self.exports.shutdown()
         self.bridge.stop()
         super().closeEvent(event)

@@ -45,7 +45,7 @@ def test_one_panel_per_layer_with_one_tile_per_map(qtbot, window):
     first = win.layer_panels[0]
     assert first.maps.image.image.shape[:2] == first.layout_.shape
     assert "760 params" in first.subtitle.text()
-    assert win.layer_list.count() == 1 + len(spec.layers)
+    assert win.editor.list.count() == len(spec.layers)
 
 
 def test_flat_layers_are_drawn_as_bars(qtbot, window):

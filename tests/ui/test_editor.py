@@ -1,0 +1,209 @@
+"""The layer editor driven through its real widgets (offscreen): build, break, undo, save, reopen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from convviz.core.presets import load_preset
+from convviz.core.spec import InputSpec, NetworkSpec
+from convviz.ui.editor.param_form import PairEdit
+from convviz.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    made = []
+
+    def make(spec="slide51_ten_5x5"):
+        win = MainWindow(spec if isinstance(spec, NetworkSpec) else load_preset(spec), device="cpu")
+        win.show()  # not qtbot.addWidget: its close would come first and ask about the unsaved edits
+        made.append(win)
+        qtbot.waitUntil(lambda: win.result is not None, timeout=30000)
+        return win
+
+    yield make
+    for win in made:
+        win.editor.history.mark_saved()  # no question on close
+        win.close()
+        win.bridge.stop()
+
+
+def add(win, type_name):
+    action = next(a for a in win.editor.add_menu.actions() if a.text().endswith(f"({type_name})"))
+    action.trigger()
+
+
+def field(win, name):
+    return win.editor.form.widgets[name]
+
+
+def set_spin(box, value):
+    box.setValue(value)
+    box.editingFinished.emit()
+
+
+def item_text(win, row):
+    return win.editor.list.item(row).text()
+
+
+def test_build_the_lecture_32x32x3_example_from_an_empty_network(qtbot, window):
+    win = window(NetworkSpec("empty", InputSpec(3, 32, 32), ()))
+    add(win, "conv2d")
+    assert "8 filters 3x3, stride 1, pad 1" in item_text(win, 0)  # the defaults
+    set_spin(field(win, "out_channels"), 10)
+    field(win, "kernel_size").height.setValue(5)
+    field(win, "padding").height.setValue(2)
+    text = item_text(win, 0)
+    assert "32x32x10" in text
+    assert "W2 = (32 - 5 + 2*2)/1 + 1 = 32" in text
+    assert "each filter 5*5*3 + 1 = 76 params, x 10 filters = 760" in text
+    assert "760 parameters" in win.editor.totals.text()
+    qtbot.waitUntil(lambda: win.result.spec is win.spec and len(win.layer_panels) == 1, timeout=30000)
+    assert win.result.outputs[0].shape == (10, 32, 32)
+
+
+def test_the_stride_three_mistake_is_marked_and_undone(qtbot, window):
+    win = window(NetworkSpec("toy", InputSpec(1, 7, 7), ()))
+    add(win, "conv2d")
+    add(win, "relu")
+    win.editor.select(0)
+    field(win, "padding").height.setValue(0)
+    field(win, "stride").height.setValue(3)
+    text = item_text(win, 0)
+    assert "does not fit a 7x7 input: (7 - 3)/3 + 1 = 2.33" in text
+    assert win.editor.list.item(0).foreground().color().name() == win.theme.error
+    assert "not run" in item_text(win, 1)  # the layer after it is kept, not lost
+    assert "Padding 1 would fit" in win.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: win.result.spec is win.spec, timeout=30000)
+    assert win.error_banner.isVisibleTo(win)
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert win.spec.layers[0].params["stride"] == 1
+    assert "does not fit" not in item_text(win, 0)
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier
+                   | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert win.spec.layers[0].params["stride"] == 3
+
+
+def test_save_reopen_gives_the_same_network_and_outputs(qtbot, window, tmp_path, monkeypatch):
+    win = window("slide51_ten_5x5")
+    set_spin(field(win, "out_channels"), 6)
+    assert win.files.modified and win.windowTitle().endswith("*")
+    path = tmp_path / "mine.json"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    assert win.files.save()
+    assert not win.files.modified and not win.windowTitle().endswith("*")
+    qtbot.waitUntil(lambda: win.result.spec is win.spec, timeout=30000)
+    before = [o.copy() for o in win.result.outputs]
+    saved_spec = win.spec
+    win.load_preset("typical_convnet")
+    qtbot.waitUntil(lambda: win.result.spec.name.startswith("[(CONV"), timeout=30000)
+    assert win.files.open(path)
+    assert win.spec == saved_spec
+    qtbot.waitUntil(lambda: win.result.spec is win.spec, timeout=30000)
+    for a, b in zip(before, win.result.outputs):
+        np.testing.assert_array_equal(a, b)
+    assert str(path.resolve()) in win.settings.recent_networks()
+
+
+def test_unsaved_changes_are_asked_about(qtbot, window, monkeypatch):
+    win = window("slide51_ten_5x5")
+    win.editor.remove()
+    answers = iter([QtWidgets.QMessageBox.StandardButton.Cancel, QtWidgets.QMessageBox.StandardButton.Discard])
+    asked = []
+
+    def question(*args, **kwargs):
+        asked.append(args[2])
+        return next(answers)
+
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", question)
+    edited = win.spec
+    win.load_preset("one_by_one")
+    assert win.spec is edited  # cancelled: nothing lost
+    win.load_preset("one_by_one")
+    assert win.spec.name == load_preset("one_by_one").name
+    assert len(asked) == 2 and "not saved" in asked[0]
+
+
+def test_quitting_with_unsaved_changes_asks_first(qtbot, window, monkeypatch):
+    win = window("slide51_ten_5x5")
+    win.editor.duplicate()
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", lambda *a, **k: QtWidgets.QMessageBox.StandardButton.Cancel)
+    assert not win.close()
+    assert win.isVisible()
+
+
+def test_a_failed_save_keeps_everything(qtbot, window, tmp_path, monkeypatch):
+    win = window("slide51_ten_5x5")
+    win.editor.duplicate()
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "missing" / "net.json"), ""))
+    assert not win.files.save()
+    assert "cannot save net.json" in win.statusBar().currentMessage()
+    assert win.files.modified and len(win.spec.layers) == 4
+
+
+def test_reorder_duplicate_remove_with_the_keyboard_and_drag(qtbot, window):
+    win = window("slide51_ten_5x5")
+    editor = win.editor
+    editor.list.setFocus()
+    editor.select(2)
+    qtbot.keyClick(editor.list, QtCore.Qt.Key.Key_Up, QtCore.Qt.KeyboardModifier.AltModifier)
+    assert [layer.type for layer in win.spec.layers] == ["conv2d", "maxpool2d", "relu"]
+    qtbot.keyClick(editor.list, QtCore.Qt.Key.Key_D, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert len(win.spec.layers) == 4
+    qtbot.keyClick(editor.list, QtCore.Qt.Key.Key_Delete)
+    assert len(win.spec.layers) == 3
+    # drag and drop: the list model moves a row; the editor turns it into an undoable move
+    editor.list.model().moveRow(QtCore.QModelIndex(), 0, QtCore.QModelIndex(), 3)
+    qtbot.waitUntil(lambda: win.spec.layers[-1].type == "conv2d", timeout=5000)
+    editor.undo()
+    assert win.spec.layers[0].type == "conv2d"
+
+
+def test_filters_a_sobel_on_the_live_frame_and_a_typed_weight(qtbot, window, monkeypatch):
+    win = window("webcam_edges")
+    win.editor.select(0)
+    win.open_filter_editor()
+    dialog = win.filter_editor
+    dialog.filter_combo.setCurrentIndex(dialog.filter_combo.findData("sobel_y"))
+    dialog.target.setValue(0)
+    dialog.apply_filter(0)
+    assert win.spec.layers[0].params["init"][0] == "sobel_y"
+    qtbot.waitUntil(lambda: win.result.spec is win.spec, timeout=30000)
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getDouble", lambda *a, **k: (2.5, True))
+    dialog.views[(1, 2)].cellClicked.emit(0, 1)
+    weight = win.spec.layers[0].params["weight"]
+    assert weight[1, 2, 0, 1] == 2.5
+    qtbot.waitUntil(lambda: win.result.spec is win.spec, timeout=30000)
+    dialog.close()
+
+
+def test_export_code_to_the_clipboard(qtbot, window):
+    win = window("slide51_ten_5x5")
+    win.files.copy_code()
+    text = QtWidgets.QApplication.clipboard().text()
+    assert "nn.Conv2d(in_channels=3, out_channels=10, kernel_size=5, stride=1, padding=2)" in text
+
+
+def test_a_state_dict_that_does_not_match_gets_a_message(qtbot, window, tmp_path, monkeypatch):
+    import torch
+
+    from convviz.core.compute import build_module
+
+    torch.save(build_module(load_preset("typical_convnet")).state_dict(), tmp_path / "other.pt")
+    win = window("slide51_ten_5x5")
+    before = win.spec
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "other.pt"), ""))
+    win.files.load_state_dict_dialog()
+    assert "needs 10x3x5x5" in win.statusBar().currentMessage()
+    assert win.spec is before
+
+
+def test_pair_edit_separates_height_and_width():
+    edit = PairEdit(1, allow_same=True)
+    edit.set_value((3, 5))
+    assert edit.separate.isChecked() and edit.value() == [3, 5]
+    edit.set_value("same")
+    assert edit.value() == "same" and not edit.height.isEnabled()
