@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from convviz.core import editing
 from convviz.core.errors import ConvvizError
@@ -72,6 +72,7 @@ class FilterEditor(QtWidgets.QDialog):
         scroll.setWidget(self.grid_holder)
         outer.addWidget(scroll, 1)
         self.views: dict[tuple[int, int], GridView] = {}
+        self.labels: list[QtWidgets.QLabel] = []
         self.weight: np.ndarray | None = None
         self._lut = self.theme.lut()
         editor.historyChanged.connect(self.refresh)
@@ -99,7 +100,25 @@ class FilterEditor(QtWidgets.QDialog):
                 view = self.views.pop(key)
                 self.grid.removeWidget(view)
                 view.deleteLater()
+        for label in self.labels:
+            self.grid.removeWidget(label)
+            label.deleteLater()
+        self.labels = []
+        layer = self.editor.spec.layers[self.index]
+        init = layer.params["init"]
+        colour_input = self.index == 0 and in_channels == 3
+        for column, i in enumerate(columns):
+            label = QtWidgets.QLabel(("R", "G", "B")[i] if colour_input else f"input {i}")
+            label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+            self.grid.addWidget(label, 0, column + 1)
+            self.labels.append(label)
         for row_position, o in enumerate(rows):
+            name = ""
+            if layer.get("weight") is None:
+                name = init if isinstance(init, str) else init[o]
+            label = QtWidgets.QLabel(f"filter {o}\n{name}".strip())
+            self.grid.addWidget(label, row_position + 1, 0)
+            self.labels.append(label)
             for column, i in enumerate(columns):
                 view = self.views.get((o, i))
                 if view is None:
@@ -109,7 +128,7 @@ class FilterEditor(QtWidgets.QDialog):
                     view.cellHovered.connect(lambda r, c, o=o, i=i: self._hovered(o, i, r, c))
                     view.cellClicked.connect(lambda r, c, o=o, i=i: self._clicked(o, i, r, c))
                     self.views[(o, i)] = view
-                self.grid.addWidget(view, row_position, column)
+                self.grid.addWidget(view, row_position + 1, column + 1)
                 kernel = self.weight[o, i]
                 view.set_cells(kernel, colour_cells(kernel, self._lut, scale))
         header = f"filters {rows.start}-{rows.stop - 1} of {out_channels} (rows) x input channels 0-{columns.stop - 1}"
