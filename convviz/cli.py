@@ -56,9 +56,11 @@ def info_main(argv: Sequence[str]) -> int:
 def gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convviz",
-        description="Make a convolutional neural network visible. Subcommands: 'convviz info --help'.")
+        description="Make a convolutional neural network visible. Subcommands: 'convviz info --help', "
+                    "'convviz render --help'.")
     parser.add_argument("--version", action="version", version=f"convviz {__version__}")
-    parser.add_argument("--net", default=DEFAULT_PRESET, help="a preset name or a network .json file")
+    parser.add_argument("--net", help="a preset name or a network .json file (default: the last one used, "
+                                      f"else {DEFAULT_PRESET})")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--image", metavar="FILE", help="start on this image instead of the test card")
     source.add_argument("--video", metavar="FILE", help="a video file as the input (it loops)")
@@ -67,8 +69,9 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--camera-size", metavar="WxH", default="640x480", help="camera resolution to ask for")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where the network runs (auto: CUDA if there is one)")
-    parser.add_argument("--theme", choices=("dark", "light"), default="dark")
-    parser.add_argument("--size", metavar="WxH", default="1600x1000", help="window size in pixels")
+    parser.add_argument("--theme", choices=("dark", "light"), help="colours (default: the last used, else dark)")
+    parser.add_argument("--size", metavar="WxH", help="window size in pixels (default: as last time, else "
+                                                       "1600x1000)")
     parser.add_argument("--present", action="store_true",
                         help="start in presenter mode: full screen, projector theme, big fonts")
     parser.add_argument("--frames", type=int, metavar="N",
@@ -136,31 +139,56 @@ def _offscreen_platform(size: tuple[int, int]) -> str:
 
 def gui_main(argv: Sequence[str]) -> int:
     args = gui_parser().parse_args(argv)
+    args.size_given = args.size is not None
+    args.size = args.size or "1600x1000"
+    interactive = not (args.snapshot or args.stats)
     try:
-        spec = resolve_network(args.net)
         size = _parse_size(args.size)
         source = _source_from_args(args)
+        if args.net:
+            spec = resolve_network(args.net)
+            network_path = Path(args.net) if Path(args.net).is_file() else None
+            preset = None if network_path else args.net
+        else:
+            spec, network_path, preset = None, None, DEFAULT_PRESET
     except ConvvizError as error:
         return _fail(str(error))
+    theme = args.theme
+    if interactive:  # what the command line leaves open comes from the last run
+        from convviz.ui.session import restore_network, restore_source
+        from convviz.ui.settings import Settings
+
+        settings = Settings()
+        if spec is None:
+            spec, network_path, preset = restore_network(settings.get("network"))
+        if source is None and not args.net:
+            source = restore_source(settings.get("source"))
+        theme = theme or settings.get("theme")
+    if spec is None:
+        spec = resolve_network(DEFAULT_PRESET)
+    theme = theme if theme in ("dark", "light") else "dark"
     if args.stats and not args.frames:
         args.frames = 300
-    headless = bool(args.snapshot or args.stats)
     if not os.environ.get("QT_QPA_PLATFORM") and not _has_display():
-        if not headless:
+        if interactive:
             return _fail("no display found (DISPLAY and WAYLAND_DISPLAY are not set). Run convviz on a desktop, "
                          "under a virtual screen (xvfb-run convviz), or save a picture with "
                          "--snapshot OUT.png")
         os.environ["QT_QPA_PLATFORM"] = _offscreen_platform(size)
     from convviz.ui.app import run_window
 
-    network_path = Path(args.net) if Path(args.net).is_file() else None
-    return run_window(spec, source=source, device=args.device, theme_name=args.theme, size=size,
+    return run_window(spec, source=source, device=args.device, theme_name=theme, size=size,
                       snapshot=Path(args.snapshot) if args.snapshot else None, network_path=network_path,
-                      present=args.present, stats_frames=args.frames if args.stats else None)
+                      present=args.present, stats_frames=args.frames if args.stats else None,
+                      restore=interactive and not args.size_given, preset=preset)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "info":
         return info_main(argv[1:])
+    if argv and argv[0] == "render":
+        from convviz.export.render import render_main
+
+        return render_main(argv[1:])
     return gui_main(argv)

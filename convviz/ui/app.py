@@ -34,12 +34,17 @@ def save_window_grab(window: QtWidgets.QWidget, path: Path) -> None:
 
 def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
                theme_name: str = "dark", size: tuple[int, int] = (1600, 1000), snapshot: Path | None = None,
-               network_path: Path | None = None, present: bool = False, stats_frames: int | None = None) -> int:
+               network_path: Path | None = None, present: bool = False, stats_frames: int | None = None,
+               restore: bool = False, preset: str | None = None) -> int:
     from convviz.ui.main_window import MainWindow
 
     app = application()
     window = MainWindow(spec, source, device=device, theme=THEMES[theme_name], network_path=network_path)
+    window.preset_name = preset
     window.resize(*size)
+    if restore:
+        window.restore_arrangement()
+        window.persist = True
     window.show()
     if present:
         window.presenter.enter()

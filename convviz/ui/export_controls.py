@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 from superqt.utils import create_worker
 
 from convviz.core.errors import ConvvizError
@@ -93,6 +93,7 @@ class ExportControls:
         window.statusBar().addPermanentWidget(self.progress)
         window.statusBar().addPermanentWidget(self.cancel_button)
         window.frameShown.connect(self._frame_shown)
+        window.stepShown.connect(self._frame_shown)
 
     # ---- what to capture ------------------------------------------------------------------------------
     def target_widget(self, target: str = "window") -> QtWidgets.QWidget:
@@ -141,10 +142,9 @@ class ExportControls:
         if not path:
             return
         if kind == "svg":
-            widget = self.target_widget(target)
-            scene = widget.scene() if hasattr(widget, "scene") else None
+            scene = self.svg_scene(self.target_widget(target))
             if scene is None:
-                self.window.show_error("SVG: choose a single plot view; this panel is not one pyqtgraph scene")
+                self.window.show_error("SVG: this view has no plot pyqtgraph can export; save it as PNG")
                 return
             try:
                 self.window.show_message(f"Saved {save_svg(scene, path)}")
@@ -152,6 +152,18 @@ class ExportControls:
                 self.window.show_error(str(error))
             return
         self.save_frame(target, scale, Path(path))
+
+    @staticmethod
+    def svg_scene(widget: QtWidgets.QWidget):
+        """The largest pyqtgraph view inside ``widget`` (its plot or main grid), for the SVG exporter."""
+        import pyqtgraph as pg
+
+        views = [widget] if isinstance(widget, pg.GraphicsView) else []
+        views += [v for v in widget.findChildren(pg.GraphicsView) if v.isVisible()]
+        if not views:
+            return None
+        largest = max(views, key=lambda v: v.width() * v.height())
+        return largest.scene()
 
     # ---- clips ------------------------------------------------------------------------------------
     def toggle_recording(self) -> None:
@@ -182,9 +194,10 @@ class ExportControls:
         if len(self._pending) >= self.clip.max_frames or elapsed >= self.clip.max_seconds:
             self.stop_recording()
 
-    def _frame_shown(self, sequence: int) -> None:
+    def _frame_shown(self, number: int) -> None:
+        """A new live frame or animation step: capture it once it has been painted."""
         if self.recording_active:
-            self.capture()
+            QtCore.QTimer.singleShot(0, self.capture)
 
     def stop_recording(self, path: Path | None = None) -> None:
         if not self.recording_active or self.recording is None:
@@ -215,7 +228,7 @@ class ExportControls:
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
-        worker = create_worker(clip_steps, self.recording, path, _start_thread=False)
+        worker = create_worker(clip_steps, self.recording, path, _start_thread=False, _ignore_errors=True)
         worker.yielded.connect(lambda done_total: self.progress.setValue(done_total[0]))
         worker.returned.connect(self._written)
         worker.errored.connect(self._failed)

@@ -38,6 +38,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("record", ("R",), "record / stop a clip", "Slides"),
     KeyBinding("presenter", ("F11",), "presenter mode on / off", "View"),
     KeyBinding("theme", ("T",), "light / dark projector theme", "View"),
+    KeyBinding("editor", ("E",), "show / hide the network editor", "View"),
     KeyBinding("help", ("?", "F1"), "this help", "View"),
     KeyBinding("leave", ("Esc",), "close the help / leave presenter mode", "View"),
 )

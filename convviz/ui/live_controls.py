@@ -174,7 +174,7 @@ class LiveControls:
         if self._probe is not None:
             return
         self.cameras = None
-        worker = create_worker(probe_cameras, _start_thread=False)
+        worker = create_worker(probe_cameras, _start_thread=False, _ignore_errors=True)
         worker.returned.connect(self._cameras_found)
         worker.errored.connect(lambda error: self._cameras_found([]))
         worker.finished.connect(lambda: setattr(self, "_probe", None))

@@ -20,7 +20,7 @@ from convviz.sources.base import FrameSource, TestCardSource
 from convviz.sources.image import IMAGE_SUFFIXES
 from convviz.ui.panels.layer_maps import InputPanel, LayerMapsPanel, make_title
 from convviz.ui.selection import SelectionModel
-from convviz.ui.theme import DARK, Theme
+from convviz.ui.theme import DARK, DESK_OF, Theme
 from convviz.ui.worker import PipelineBridge
 
 
@@ -28,6 +28,7 @@ class MainWindow(QtWidgets.QMainWindow):
     """convviz's window. ``frameShown(sequence)`` fires after every panel has drawn a result."""
 
     frameShown = QtCore.Signal(int)
+    stepShown = QtCore.Signal(int)  # a mechanics view drew another animation step
     themeChanged = QtCore.Signal(object)  # Theme: views that drew with the old colours redraw
 
     def __init__(self, spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
@@ -36,6 +37,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.theme = theme
         self.spec = spec
         self.network_path = network_path
+        self.preset_name: str | None = None  # which lecture preset the network came from, if one
+        self.persist = False  # remember size, layout, network and input on close (the interactive app)
         self.selection = SelectionModel()
         self.result: FrameResult | None = None
         self._panel_spec: NetworkSpec | None = None
@@ -139,15 +142,26 @@ class MainWindow(QtWidgets.QMainWindow):
         for view, title in ((self.conv_view, "Convolution"), (self.pool_view, "Pooling"),
                             (self.activation_view, "Activation function")):
             self.tabs.addTab(view, title)
+            playback = getattr(view, "playback", None)
+            if playback is not None:
+                playback.stepChanged.connect(self.stepShown.emit)
+
+    LAYOUTS = ("network", "convolution", "pooling", "activation")
 
     def show_layout(self, name: str) -> None:
-        """A saved arrangement: 'network' (every layer's maps), 'convolution', 'pooling', 'activation'."""
+        """An arrangement: 'network' (every layer's maps), or one mechanics view ('convolution',
+        'pooling', 'activation'), each one key (F2-F5)."""
+        if name not in self.LAYOUTS:
+            return
         if name == "network":
             self.tabs.setCurrentIndex(0)
-            return
-        for view, view_name in self.views.items():
-            if view_name == name:
-                self.tabs.setCurrentWidget(view)
+        else:
+            for view, view_name in self.views.items():
+                if view_name == name:
+                    self.tabs.setCurrentWidget(view)
+
+    def current_layout(self) -> str:
+        return self.views.get(self.tabs.currentWidget(), "network")
 
     def active_playback(self):
         """The playback of the view on screen (None on the activation maps)."""
@@ -216,6 +230,7 @@ class MainWindow(QtWidgets.QMainWindow):
         register("presenter", self.presenter.toggle)
         register("theme", self.presenter.toggle_brightness)
         register("help", self.help_overlay.toggle)
+        register("editor", lambda: self.network_dock.setVisible(not self.network_dock.isVisible()))
         register("leave", self._escape)
         register("save_frame", self.exports.quick_save)
         register("record", self.exports.toggle_recording)
@@ -296,6 +311,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def set_network(self, spec: NetworkSpec, path: Path | None = None) -> None:
         """Another network (preset, file, new): the editor starts a fresh history; it runs at once."""
         self.network_path = path
+        self.preset_name = None
         self.editor.load(spec)
         self._apply_edit(spec)
 
@@ -319,6 +335,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.set_network(load_preset(name))
         except ConvvizError as error:
             self.show_error(str(error))
+            return
+        self.preset_name = name
 
     def set_source(self, source: FrameSource) -> None:
         self.bridge.pipeline.set_source(source)
@@ -373,19 +391,24 @@ class MainWindow(QtWidgets.QMainWindow):
         self._size_panels()
 
     def _size_panels(self) -> None:
-        """Two rows of panels fill the visible height; tell the pipeline the panels' shape so each
-        layer's maps are laid out to fill them."""
+        """Two rows of panels fill the visible height; once laid out, tell the pipeline the shape of
+        the panels' picture area so each layer's maps are arranged to fill it."""
         if not self.layer_panels:
             return
         spacing = self.maps_grid.spacing()
         height = max(240, (self.maps_scroll.viewport().height() - 12 - spacing) // 2)
-        width = max(200, (self.maps_scroll.viewport().width() - 12 - spacing) // 2)
         for panel in self.layer_panels:
             panel.setFixedHeight(height)
-        header = self.layer_panels[0].header_height()
-        aspect = (width - 90) / max(60, height - header - 20)  # minus the colour bar and the titles
-        aspect = round(max(0.8, min(aspect, 6.0)), 1)
-        if aspect != self._mosaic_aspect:
+        QtCore.QTimer.singleShot(0, self._update_mosaic_aspect)
+
+    def _update_mosaic_aspect(self) -> None:
+        views = [panel.maps for panel in self.layer_panels if panel.maps.isVisible()]
+        if not views:
+            return
+        bar = 80  # the colour bar and its labels, beside the maps
+        aspects = sorted(max(1, v.width() - bar) / max(1, v.height()) for v in views)
+        aspect = round(max(0.8, min(aspects[len(aspects) // 2], 6.0)), 1)
+        if abs(aspect - self._mosaic_aspect) > 0.15:
             self._mosaic_aspect = aspect
             self.bridge.pipeline.set_mosaic_aspect(aspect)
 
@@ -465,10 +488,44 @@ class MainWindow(QtWidgets.QMainWindow):
         self.live.drop(event.mimeData())
         event.acceptProposedAction()
 
+    # ---- remembering between runs ------------------------------------------------------------------
+    def remember(self) -> None:
+        """Size, docks, layout, theme, network and input go to the settings file for the next run."""
+        from convviz.ui.session import describe_source
+
+        settings = self.settings
+        if not self.presenter.active:
+            settings.values["geometry"] = bytes(self.saveGeometry().toBase64()).decode("ascii")
+            settings.values["dock_state"] = bytes(self.saveState().toBase64()).decode("ascii")
+        settings.values["layout"] = self.current_layout()
+        settings.values["theme"] = DESK_OF.get(self.theme.name, "dark")
+        if self.network_path is not None:
+            settings.values["network"] = {"file": str(self.network_path.resolve())}
+        elif self.preset_name is not None:
+            settings.values["network"] = {"preset": self.preset_name}
+        source = describe_source(self.live.current)
+        if source is not None:
+            settings.values["source"] = source
+        settings.save()
+
+    def restore_arrangement(self) -> None:
+        """Window size, docks and layout as they were when convviz last closed."""
+        settings = self.settings
+        try:
+            if settings.get("geometry"):
+                self.restoreGeometry(QtCore.QByteArray.fromBase64(settings.get("geometry").encode("ascii")))
+            if settings.get("dock_state"):
+                self.restoreState(QtCore.QByteArray.fromBase64(settings.get("dock_state").encode("ascii")))
+        except (AttributeError, TypeError, ValueError):
+            pass  # a damaged settings file: keep the defaults
+        self.show_layout(settings.get("layout", "network"))
+
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt name)
         if not self.files.confirm_discard():
             event.ignore()
             return
+        if self.persist:
+            self.remember()
         self.exports.shutdown()
         self.bridge.stop()
         super().closeEvent(event)

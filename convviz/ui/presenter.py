@@ -3,6 +3,7 @@ one key per action, and a help overlay (?) generated from the key table."""
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -48,19 +49,25 @@ class HelpOverlay(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         theme = self.window_.theme
-        self.setStyleSheet(f"#helpOverlay {{ background: rgba(0, 0, 0, 200); }}"
+        self.setStyleSheet(f"#helpOverlay {{ background: rgba(0, 0, 0, 225); }}"
                            f"QLabel {{ background: transparent; color: #ffffff; font-size: {theme.title_pt:.0f}pt; }}")
-        lines = ["<table cellspacing='0' cellpadding='6'>",
-                 f"<tr><td colspan='2' align='center'><b style='color:{theme.accent}'>convviz keys</b></td></tr>"]
-        group = None
-        for row_group, keys, text in self.rows():
-            if row_group != group:
-                group = row_group
-                lines.append(f"<tr><td colspan='2' style='color:#aaaaaa'><br>{group}</td></tr>")
-            lines.append(f"<tr><td align='right'><b style='color:{theme.accent}'>{keys}</b></td>"
-                         f"<td>&nbsp;&nbsp;{text}</td></tr>")
-        lines.append("</table>")
-        self.label.setText("".join(lines))
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for group, keys, text in self.rows():
+            groups.setdefault(group, []).append((keys, text))
+        names = list(groups)
+        half = (len(names) + 1) // 2
+
+        def column(group_names: list[str]) -> str:
+            cells = []
+            for name in group_names:
+                cells.append(f"<tr><td colspan='2' style='color:#aaaaaa; padding-top:10px'>{name}</td></tr>")
+                cells += [f"<tr><td align='right'><b style='color:{theme.accent}'>{html.escape(keys)}</b></td>"
+                          f"<td>&nbsp;&nbsp;{html.escape(text)}</td></tr>" for keys, text in groups[name]]
+            return "<table cellspacing='0' cellpadding='3'>" + "".join(cells) + "</table>"
+
+        self.label.setText(f"<div align='center'><b style='color:{theme.accent}'>convviz keys</b></div>"
+                           f"<table align='center' cellspacing='30'><tr><td valign='top'>{column(names[:half])}</td>"
+                           f"<td valign='top'>{column(names[half:])}</td></tr></table>")
 
     def toggle(self) -> None:
         if self.isVisible():
@@ -103,8 +110,9 @@ class PresenterMode:
         window.menuBar().hide()
         for toolbar in window.findChildren(QtWidgets.QToolBar):
             toolbar.hide()
+        window.network_dock.hide()  # the room goes to the views; E brings the editor back
         window.showFullScreen()
-        window.show_message("Presenter mode: ? lists the keys, F11 or Esc leaves")
+        window.show_message("Presenter mode: ? lists the keys, E shows the editor, F11 or Esc leaves")
 
     def leave(self) -> None:
         if not self.active:

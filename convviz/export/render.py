@@ -1,0 +1,152 @@
+"""``convviz render``: the views' frames, headless, for batch-making slides.
+
+    convviz render --net toy_7x7_stride2 --layer 1 --view conv --out frames/       # one PNG per step
+    convviz render --net slide51_ten_5x5 --image cat.jpg --layer 3 --out pool.gif --scale 2
+
+The same window as on screen, rendered offscreen; a progress bar on the terminal; nothing half-written
+(PNGs and clips are written atomically; a clip appears only when complete).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from convviz.core.errors import ConvvizError
+from convviz.core.presets import DEFAULT_PRESET, resolve_network
+
+VIEWS = ("conv", "pool", "activation", "maps")
+LAYOUT_OF = {"conv": "convolution", "pool": "pooling", "activation": "activation", "maps": "network"}
+MAX_STEPS = 400
+
+
+def render_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="convviz render", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--net", default=DEFAULT_PRESET, help="a preset name or a network .json file")
+    parser.add_argument("--image", metavar="IMG", help="the input picture (default: the built-in test card)")
+    parser.add_argument("--layer", type=int, default=1, metavar="N", help="the layer to show, 1-based")
+    parser.add_argument("--view", choices=VIEWS, help="which view (default: by the layer's type)")
+    parser.add_argument("--out", required=True, metavar="DIR|FILE.gif|FILE.mp4",
+                        help="a folder for PNG frames, or a .gif / .mp4 clip")
+    parser.add_argument("--scale", type=float, default=1.0, help="resolution factor (2 or 4 for slides)")
+    parser.add_argument("--steps", type=int, default=None, metavar="N",
+                        help=f"at most N animation steps (default: all, up to {MAX_STEPS})")
+    parser.add_argument("--fps", type=float, default=4.0, help="clip frame rate (steps per second)")
+    parser.add_argument("--size", default="1600x1000", metavar="WxH", help="window size before scaling")
+    parser.add_argument("--theme", choices=("dark", "light", "projector-dark", "projector-light"), default="dark")
+    return parser
+
+
+def _default_view(layer_type: str) -> str:
+    if layer_type == "conv2d":
+        return "conv"
+    if layer_type in ("maxpool2d", "avgpool2d"):
+        return "pool"
+    if layer_type in ("relu", "leaky_relu", "prelu", "sigmoid", "tanh", "elu", "maxout", "softmax"):
+        return "activation"
+    return "maps"
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = round(width * done / max(1, total))
+    sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def render_main(argv: Sequence[str]) -> int:
+    from convviz.cli import _fail, _offscreen_platform, _parse_size
+
+    args = render_parser().parse_args(argv)
+    try:
+        spec = resolve_network(args.net)
+        size = _parse_size(args.size)
+        source = None
+        if args.image:
+            from convviz.sources.image import ImageSource
+
+            source = ImageSource(args.image)
+        if not 1 <= args.layer <= len(spec.layers):
+            raise ConvvizError(f"--layer must be 1..{len(spec.layers)} for this network, not {args.layer}")
+        if not 0.25 <= args.scale <= 8:
+            raise ConvvizError("--scale must be between 0.25 and 8")
+    except ConvvizError as error:
+        return _fail(str(error))
+    out = Path(args.out)
+    clip = out.suffix.lower() in (".gif", ".mp4")
+    if not clip and out.exists() and not out.is_dir():
+        return _fail(f"--out {out} is a file; give a folder for PNG frames or a .gif / .mp4 name")
+    view_name = args.view or _default_view(spec.layers[args.layer - 1].type)
+    if not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = _offscreen_platform(size)
+    return _render(spec, source, args, size, out, clip, view_name)
+
+
+def _render(spec, source, args, size, out: Path, clip: bool, view_name: str) -> int:
+    from PySide6 import QtCore, QtWidgets
+
+    from convviz.export.clips import ExportError, Recording, write_clip
+    from convviz.export.frames import image_to_rgb, render_widget, save_png
+    from convviz.ui.app import application
+    from convviz.ui.main_window import MainWindow
+    from convviz.ui.theme import THEMES
+
+    app = application()
+    window = MainWindow(spec, source, device="auto", theme=THEMES[args.theme])
+    window.resize(*size)
+    window.show()
+    loop = QtCore.QEventLoop()
+    window.frameShown.connect(lambda sequence: loop.quit())
+    QtCore.QTimer.singleShot(120_000, loop.quit)
+    loop.exec()
+    try:
+        if window.result is None:
+            print("convviz: the network produced no frame in time", file=sys.stderr)
+            return 1
+        if args.layer - 1 >= len(window.result.geometry.layers) and view_name != "conv":
+            print(f"convviz: layer {args.layer} cannot run: {window.result.geometry.error}", file=sys.stderr)
+            return 2
+        window.focus_layer(args.layer - 1)
+        window.show_layout(LAYOUT_OF[view_name])
+        for _ in range(3):
+            app.processEvents()
+        view = window.tabs.currentWidget()
+        playback = getattr(view, "playback", None)
+        if view_name != "maps" and playback is not None:
+            steps = min(playback.count, args.steps or MAX_STEPS)
+        else:
+            steps = 1
+        target = window if view_name == "maps" else view
+        recording = Recording(fps=args.fps) if clip else None
+        if not clip:
+            out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        for step in range(steps):
+            if playback is not None and view_name != "maps":
+                playback.go(step)
+            app.processEvents()
+            image = render_widget(target, args.scale)
+            if recording is not None:
+                recording.add(image_to_rgb(image))
+            else:
+                written.append(save_png(image, out / f"frame_{step + 1:04d}.png"))
+            _progress(step + 1, steps, "rendering")
+        if recording is not None:
+            written.append(write_clip(recording, out, progress=lambda d, t: _progress(d, t, "writing  ")))
+    except (ExportError, OSError, ConvvizError) as error:
+        print(f"convviz: {error}", file=sys.stderr)
+        return 2
+    finally:
+        window.editor.history.mark_saved()  # nothing to ask about: render never edits
+        window.close()
+        QtWidgets.QApplication.processEvents()
+    if clip:
+        print(f"convviz: wrote {written[0]} ({steps} frames)")
+    else:
+        print(f"convviz: wrote {len(written)} PNG frames to {out}")
+    return 0
