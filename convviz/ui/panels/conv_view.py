@@ -17,13 +17,11 @@ from convviz.core.mechanics import ConvStep, conv_output_map, conv_step
 from convviz.pipeline.display import nice_ceiling, robust_range
 from convviz.pipeline.engine import FrameResult
 from convviz.ui.panels.grid_view import GridView, colour_cells, number_text
-from convviz.ui.panels.playback import Playback, PlaybackBar
-from convviz.ui.panels.view_common import LayerChooser, big_label
-from convviz.ui.selection import SelectionModel, Unit
+from convviz.ui.panels.playback import PlaybackBar
+from convviz.ui.panels.view_common import big_label
+from convviz.ui.panels.window_view import WHOLE_LIMIT, SlidingWindowView
+from convviz.ui.selection import SelectionModel
 from convviz.ui.theme import Theme
-
-NEIGHBOURHOOD = 6  # cells shown around the window when the input is too big to show whole
-WHOLE_LIMIT = 64  # padded inputs up to this size are shown whole (numbers appear when cells are big)
 
 
 def channel_names(count: int, is_image: bool) -> list[str]:
@@ -35,36 +33,23 @@ def channel_names(count: int, is_image: bool) -> list[str]:
     return [f"map {c}" for c in range(count)]
 
 
-class ConvolutionView(QtWidgets.QWidget):
+class ConvolutionView(SlidingWindowView):
     """One conv layer's sliding window over the current frame."""
 
+    no_layer_text = "This network has no convolution layer."
+
     def __init__(self, theme: Theme, selection: SelectionModel, parent: QtWidgets.QWidget | None = None):
-        super().__init__(parent)
-        self.theme = theme
-        self.selection = selection
-        self.playback = Playback(self)
-        self.result: FrameResult | None = None
-        self.layer: LayerGeometry | None = None
-        self.misfit = False
-        self.volume: np.ndarray | None = None
+        super().__init__(theme, selection, parent)
         self.weight: np.ndarray | None = None
         self.bias: np.ndarray | None = None
-        self.output: np.ndarray | None = None
         self.detail: ConvStep | None = None
         self._weights_key: tuple | None = None
-        self._whole_input = True
-        self._output_range = 1.0
-        self._lut = theme.lut()
         self._build()
-        self.playback.stepChanged.connect(self.draw_step)
-        selection.connect(self._selection_changed)
 
     # ---- layout --------------------------------------------------------------------------------------
     def _build(self) -> None:
         theme = self.theme
         top = QtWidgets.QHBoxLayout()
-        self.layer_box = LayerChooser()
-        self.layer_box.layerChosen.connect(lambda index: self._load_layer(index))
         self.filter_box = QtWidgets.QSpinBox()
         self.filter_box.setPrefix("filter ")
         self.filter_box.valueChanged.connect(lambda value: self._load_output())
@@ -78,8 +63,6 @@ class ConvolutionView(QtWidgets.QWidget):
             top.addWidget(widget)
         top.addStretch(1)
 
-        self.input_view = GridView(theme, "the layer's input with its zero padding")
-        self.output_view = GridView(theme, "the output map, filling in")
         self.input_title = big_label(theme, "Input", 0.8, bold=True)
         self.output_title = big_label(theme, "Output", 0.8, bold=True)
         left = QtWidgets.QVBoxLayout()
@@ -132,42 +115,33 @@ class ConvolutionView(QtWidgets.QWidget):
         outer.addWidget(self.info)
         outer.addWidget(self.bar)
 
-        self.output_view.cellClicked.connect(self._output_clicked)
-        self.output_view.cellHovered.connect(self._output_hovered)
-        self.input_view.cellHovered.connect(self._input_hovered)
-        for view in (self.output_view, self.input_view):
-            view.left.connect(self._pointer_left)
-
     # ---- data -----------------------------------------------------------------------------------------
-    def conv_layers(self, result: FrameResult) -> list[LayerGeometry]:
+    def show_message(self, text: str) -> None:
+        self.info.setText(text)
+
+    def output_channel(self) -> int:
+        return self.filter_box.value()
+
+    def set_output_channel(self, channel: int) -> None:
+        self.filter_box.setValue(channel)
+
+    def input_channel(self) -> int:
+        channel = self.channel_box.currentData()
+        return max(0, channel) if channel is not None else 0
+
+    def layers_for(self, result: FrameResult) -> list[LayerGeometry]:
+        """Every conv layer, and the one whose stride does not fit (to show why)."""
         layers = [g for g in result.geometry.layers if g.type == "conv2d"]
         broken = misfit_layer(result.spec, result.geometry)
         if broken is not None and broken.type == "conv2d":
             layers.append(broken)
         return layers
 
-    def show_result(self, result: FrameResult) -> None:
-        """A new frame (or network): keep the layer and step, redraw."""
-        new_spec = self.result is None or result.spec is not self.result.spec
-        self.result = result
-        layers = self.conv_layers(result)
-        if new_spec:
-            self.layer_box.fill(result.spec, layers, extra="does not fit")
-            focus = self.selection.focus_layer
-            if not self.layer_box.choose(focus) and self.layer_box.current_layer() is None and layers:
-                self.layer_box.choose(layers[0].index)
-        index = self.layer_box.current_layer()
-        if index is None:
-            self.layer = None
-            self.info.setText("This network has no convolution layer.")
-            return
-        self._load_layer(index, keep_step=not new_spec)
-
-    def _load_layer(self, index: int, keep_step: bool = False) -> None:
+    def load_layer(self, index: int, keep_step: bool = False) -> None:
         result = self.result
         if result is None:
             return
-        layers = {g.index: g for g in self.conv_layers(result)}
+        layers = {g.index: g for g in self.layers_for(result)}
         if index not in layers:
             return
         self.layer = layers[index]
@@ -291,30 +265,12 @@ class ConvolutionView(QtWidgets.QWidget):
                                  width_px=theme.line_px * 2, style=QtCore.Qt.PenStyle.DashLine)
         else:
             self.input_view.hide_rect("overhang")
-        if not self._whole_input:
-            reach = NEIGHBOURHOOD
-            self.input_view.focus(window.top - reach, window.left - reach, window.top + ek_h + reach,
-                                  window.left + ek_w + reach)
-        self._draw_output(step, window.out_row, window.out_col)
+        self.focus_input(window.top, window.left, ek_h, ek_w)
+        self.draw_output(step, window.out_row, window.out_col)
+        height, width = self.output.shape
+        self.output_title.setText(f"Output {width}x{height} (filter {self.filter_box.value()})")
         self._draw_dot_product(detail)
         self._write_text(detail, step)
-
-    def _draw_output(self, step: int, out_row: int, out_col: int) -> None:
-        output = self.output
-        assert output is not None
-        height, width = output.shape
-        shown = output.astype(np.float32).copy()
-        flat = shown.reshape(-1)
-        flat[step + 1:] = np.nan  # not computed yet
-        rgba = colour_cells(shown, self._lut, self._output_range)
-        rgba.reshape(-1, 4)[step + 1:, 3] = 0
-        self.output_view.set_cells(shown, rgba)
-        self.output_view.rect("current", out_row, out_col, 1, 1, self.theme.accent, width_px=self.theme.line_px * 2)
-        if max(height, width) > WHOLE_LIMIT:
-            reach = 8
-            self.output_view.focus(out_row - reach, out_col - reach, out_row + reach + 1, out_col + reach + 1)
-        names = f"filter {self.filter_box.value()}"
-        self.output_title.setText(f"Output {width}x{height} ({names})")
 
     def _draw_dot_product(self, detail: ConvStep) -> None:
         layer = self.layer
@@ -385,47 +341,3 @@ class ConvolutionView(QtWidgets.QWidget):
         else:
             self.formula.setStyleSheet(f"color: {self.theme.muted};")
             self.formula.setText(" &nbsp;&nbsp; ".join(formulas))
-
-    # ---- pointer and selection -------------------------------------------------------------------------
-    def _output_clicked(self, row: int, col: int) -> None:
-        if self.output is None or self.layer is None:
-            return
-        height, width = self.output.shape
-        if 0 <= row < height and 0 <= col < width:
-            self.playback.pause()
-            self.playback.go(row * width + col)
-            self.selection.pin(Unit(self.layer.index, self.filter_box.value(), row, col))
-
-    def _output_hovered(self, row: int, col: int) -> None:
-        if self.layer is None or self.misfit:
-            return
-        self.selection.set_hover(Unit(self.layer.index, self.filter_box.value(), row, col))
-
-    def _input_hovered(self, row: int, col: int) -> None:
-        layer = self.layer
-        if layer is None or layer.window is None or self.volume is None:
-            return
-        top, left = layer.window.pad_before
-        r, c = row - top, col - left
-        channel = self.channel_box.currentData()
-        if 0 <= r < self.volume.shape[1] and 0 <= c < self.volume.shape[2]:
-            self.selection.set_hover(Unit(layer.index - 1, max(0, channel or 0), r, c))
-
-    def _pointer_left(self) -> None:
-        if self.selection.hover is not None:
-            self.selection.set_hover(None)
-
-    def _selection_changed(self, selection: SelectionModel) -> None:
-        if self.result is None:
-            return
-        if selection.focus_layer != self.layer_box.current_layer():
-            self.layer_box.choose(selection.focus_layer)
-        pinned = selection.pinned
-        layer = self.layer
-        if pinned is None or layer is None or pinned.layer != layer.index or self.output is None:
-            return
-        height, width = self.output.shape
-        if pinned.channel != self.filter_box.value():
-            self.filter_box.setValue(pinned.channel)
-        if 0 <= pinned.row < height and 0 <= pinned.col < width:
-            self.playback.go(pinned.row * width + pinned.col)
