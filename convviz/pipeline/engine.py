@@ -49,8 +49,9 @@ class Computed:
 class FrameResult:
     """One frame's trip through the network, ready for every panel.
 
-    ``images[i]`` is layer i's mosaic (None for flat vectors, drawn as bars from
-    ``activations.outputs[i]``). Only layers before ``geometry.error`` are present.
+    ``images[i]`` is layer i's mosaic; None for flat vectors (drawn as bars from
+    ``activations.outputs[i]``) and for maps not on screen (nobody looks at them, nothing is painted).
+    Only layers before ``geometry.error`` are present.
     """
 
     sequence: int
@@ -84,6 +85,7 @@ class Engine:
 
     def __init__(self, spec: NetworkSpec, lut: np.ndarray, device: str = "auto", max_tile: int = 192):
         self.painter = MosaicPainter(lut, max_tile)
+        self.shown_layers: frozenset[int] | None = None  # layers whose maps are on screen (None: all)
         self.device_request = device
         self.sequence = 0
         self.set_network(spec)
@@ -122,8 +124,10 @@ class Engine:
         """Stage 2: every layer's maps as display images, and the finished result."""
         start = time.perf_counter()
         smooth = computed.frame.index > 0
+        shown = self.shown_layers
         images = tuple(
-            self.painter.paint(index, output, smooth=smooth) if output.ndim == 3 else None
+            self.painter.paint(index, output, smooth=smooth)
+            if output.ndim == 3 and (shown is None or index in shown) else None
             for index, output in enumerate(computed.activations.outputs)
         )
         paint_ms = (time.perf_counter() - start) * 1000

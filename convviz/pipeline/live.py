@@ -93,6 +93,7 @@ class LivePipeline:
         self._last_job: Computed | None = None  # repainted when colours or layout change
         self._lut: np.ndarray | None = None
         self._aspect: float | None = None
+        self._shown: frozenset[int] | None | bool = False  # False: no change asked for
         self._in_flight = False  # a result is with the GUI, not yet acknowledged
         self._stopping = False
         self._threads: list[threading.Thread] = []
@@ -154,6 +155,12 @@ class LivePipeline:
         """Lay out each layer's maps for panels of this width / height (repaints the current frame)."""
         with self._wake:
             self._aspect = aspect
+            self._wake.notify_all()
+
+    def set_shown_layers(self, layers: frozenset[int] | None) -> None:
+        """Paint only these layers' maps (None: all); what comes into view is painted at once."""
+        with self._wake:
+            self._shown = layers
             self._wake.notify_all()
 
     # ---- the compute thread ------------------------------------------------------------------------
@@ -247,18 +254,21 @@ class LivePipeline:
         while True:
             with self._wake:
                 while (self._job is None and self._lut is None and self._aspect is None
-                       and not self._stopping):
+                       and self._shown is False and not self._stopping):
                     self._wake.wait()
                 if self._stopping:
                     return
                 job, self._job = self._job, None
                 lut, self._lut = self._lut, None
                 aspect, self._aspect = self._aspect, None
+                shown, self._shown = self._shown, False
                 self._wake.notify_all()
             if lut is not None:
                 self.engine.painter.set_lut(lut)
             if aspect is not None:
                 self.engine.painter.aspect = aspect
+            if shown is not False:
+                self.engine.shown_layers = shown
             job = job or self._last_job  # colours or layout changed: paint the current frame again
             if job is None:
                 continue

@@ -44,6 +44,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._panel_spec: NetworkSpec | None = None
         self._frame_times: deque[float] = deque(maxlen=30)
         self._mosaic_aspect = 0.0
+        self._shown_layers: frozenset[int] | None = None
         self._shown_messages: tuple[str, ...] = ()
         self.sync_paint = False  # paint synchronously in _show_result (the --stats benchmark)
         self.last_draw_ms = 0.0
@@ -114,10 +115,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.maps_grid.setContentsMargins(6, 6, 6, 6)
         self.maps_grid.setSpacing(8)
         self.maps_scroll.setWidget(self.maps_holder)
+        self.maps_scroll.verticalScrollBar().valueChanged.connect(lambda value: self._update_shown_layers())
         self.tabs.addTab(self.maps_scroll, "Activation maps")
         self.views: dict[QtWidgets.QWidget, str] = {}
         self._build_views()
         self.tabs.currentChanged.connect(lambda index: self._show_view(self.result))
+        self.tabs.currentChanged.connect(lambda index: self._update_shown_layers())
         self.layer_panels: list[LayerMapsPanel] = []
         self.error_banner = make_title("", self.theme, self.theme.title_pt * 0.9, colour=self.theme.error)
         self.error_banner.setWordWrap(True)
@@ -400,6 +403,23 @@ class MainWindow(QtWidgets.QMainWindow):
         for panel in self.layer_panels:
             panel.setFixedHeight(height)
         QtCore.QTimer.singleShot(0, self._update_mosaic_aspect)
+        QtCore.QTimer.singleShot(0, self._update_shown_layers)
+
+    def _update_shown_layers(self) -> None:
+        """Only the layer panels on screen get their maps painted (none while a mechanics view is up)."""
+        if not hasattr(self, "layer_panels"):
+            return
+        if self.tabs.currentIndex() != 0:
+            shown: frozenset[int] = frozenset()
+        else:
+            viewport = self.maps_scroll.viewport()
+            area = QtCore.QRect(QtCore.QPoint(0, 0), viewport.size())
+            shown = frozenset(panel.index for panel in self.layer_panels
+                              if area.intersects(QtCore.QRect(panel.mapTo(viewport, QtCore.QPoint(0, 0)),
+                                                              panel.size())))
+        if shown != self._shown_layers:
+            self._shown_layers = shown
+            self.bridge.pipeline.set_shown_layers(shown)
 
     def _update_mosaic_aspect(self) -> None:
         views = [panel.maps for panel in self.layer_panels if panel.maps.isVisible()]

@@ -125,3 +125,14 @@ def test_snapshot_command_writes_a_picture_that_is_not_blank(tmp_path):
     pixels = np.frombuffer(image.convertToFormat(QtGui.QImage.Format.Format_RGB888).constBits(), np.uint8)
     assert pixels.std() > 20  # many colours, not one flat fill
     assert len(np.unique(pixels[::7])) > 50
+
+
+def test_only_maps_on_screen_are_painted(qtbot, window):
+    win = window("typical_convnet")
+    qtbot.waitUntil(lambda: win.result is not None and len(win.layer_panels) == 15, timeout=30000)
+    qtbot.waitUntil(lambda: win.result.images[0] is not None and win.result.images[8] is None, timeout=30000)
+    win.maps_scroll.ensureWidgetVisible(win.layer_panels[8], 0, 0)
+    qtbot.waitUntil(lambda: win.result.images[8] is not None and win.result.images[0] is None, timeout=30000)
+    assert win.layer_panels[8].layout_ is not None  # what came into view was painted without a new frame
+    win.show_layout("convolution")
+    qtbot.waitUntil(lambda: all(image is None for image in win.result.images), timeout=30000)

@@ -103,16 +103,16 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.subtitle.setText("   \u00b7   ".join(details))
         output = result.outputs[self.index]
         image = result.images[self.index]
-        if image is not None:
+        self.values = output
+        if output.ndim == 3:
             self.maps.setVisible(True)
             self.bars.setVisible(False)
-            self.layout_ = image.layout
-            self.values = output
-            self.maps.set_image(image.rgba)
-            self.maps.set_range(image.half_range)
+            if image is not None:  # None: not painted while off screen; the next frame brings it
+                self.layout_ = image.layout
+                self.maps.set_image(image.rgba)
+                self.maps.set_range(image.half_range)
         else:
             self.layout_ = None
-            self.values = output
             self.maps.setVisible(False)
             self.bars.setVisible(True)
             x = np.arange(len(output))
