@@ -233,7 +233,3 @@ class Runner:
         return Activations(np.asarray(image, dtype=np.float32), tuple(outputs), tuple(times),
                            self.device_choice.label)
 
-
-def state_dict_for(spec: NetworkSpec) -> dict[str, torch.Tensor]:
-    """The state dict of ``build_module(spec)``, keys like torch's ``nn.Sequential`` ('0.weight')."""
-    return build_module(spec).state_dict()

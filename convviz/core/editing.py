@@ -41,12 +41,6 @@ def add_layer(spec: NetworkSpec, index: int, type_name: str) -> NetworkSpec:
     return spec.with_layers(layers)
 
 
-def insert_layer(spec: NetworkSpec, index: int, layer: LayerSpec) -> NetworkSpec:
-    layers = _layers(spec)
-    layers.insert(max(0, min(index, len(layers))), layer)
-    return spec.with_layers(layers)
-
-
 def remove_layer(spec: NetworkSpec, index: int) -> NetworkSpec:
     layers = _layers(spec)
     del layers[index]

@@ -74,19 +74,6 @@ class ReceptiveField:
         top, left, bottom, right = self.span(row, col)
         return (max(top, 0), max(left, 0), min(bottom, height), min(right, width))
 
-    def units_seeing(self, row: int, col: int, out_height: int, out_width: int) -> tuple[int, int, int, int]:
-        """The block of units (top, left, bottom, right; exclusive) whose field holds pixel (row, col)."""
-
-        def axis(x: int, axis_index: int, count: int) -> tuple[int, int]:
-            start, jump, size = self.start[axis_index], self.jump[axis_index], self.size[axis_index]
-            first = max(0, -((start + size - 1 - x) // jump))  # ceil((x - start - size + 1) / jump)
-            last = min(count - 1, (x - start) // jump)
-            return first, max(first, last + 1)
-
-        top, bottom = axis(row, 0, out_height)
-        left, right = axis(col, 1, out_width)
-        return (top, left, bottom, right)
-
     def to_dict(self) -> dict[str, list[int]]:
         return {"size": list(self.size), "jump": list(self.jump), "start": list(self.start)}
 
@@ -136,10 +123,6 @@ class WindowGeometry:
     @property
     def pad_before(self) -> Pair:
         return (self.padding[0], self.padding[1])
-
-    @property
-    def pad_after(self) -> Pair:
-        return (self.padding[2], self.padding[3])
 
     @property
     def padded_size(self) -> Pair:
@@ -265,7 +248,6 @@ class NetworkGeometry:
     input_shape: Shape
     layers: tuple[LayerGeometry, ...]
     error: GeometryError | SpecError | None = None
-    layer_count: int = 0  # layers in the spec, including any after the error
 
     @property
     def ok(self) -> bool:
@@ -563,11 +545,11 @@ def analyze(spec: NetworkSpec, input_spec: InputSpec | None = None) -> NetworkGe
         except SpecError as error:
             if error.layer is None:
                 error.layer = index
-            return NetworkGeometry(input_shape, tuple(layers), error, len(spec.layers))
+            return NetworkGeometry(input_shape, tuple(layers), error)
         layers.append(geometry)
         shape = geometry.output_shape
         field = geometry.receptive_field
-    return NetworkGeometry(input_shape, tuple(layers), None, len(spec.layers))
+    return NetworkGeometry(input_shape, tuple(layers), None)
 
 
 def misfit_layer(spec: NetworkSpec, geometry: NetworkGeometry) -> LayerGeometry | None:

@@ -41,14 +41,6 @@ class Param:
     def required(self) -> bool:
         return self.default is NO_DEFAULT and not self.optional
 
-    @property
-    def initial(self) -> Any:
-        """The value a freshly added layer gets in the editor."""
-        if self.editor_default is not NO_DEFAULT:
-            return self.editor_default
-        return None if self.default is NO_DEFAULT else self.default
-
-
 @dataclass(frozen=True)
 class LayerType:
     """A kind of layer: its file name (``type``), a human title and its parameters."""
@@ -56,7 +48,6 @@ class LayerType:
     name: str
     title: str
     params: tuple[Param, ...] = ()
-    category: str = "activation"  # conv, pool, activation, shape, dense
     accepts: str = "any"  # "maps": needs C x H x W, "flat": needs a vector, "any": either
     description: str = ""
     param_names: tuple[str, ...] = field(init=False)
@@ -82,7 +73,7 @@ LAYER_TYPES: dict[str, LayerType] = {
     t.name: t
     for t in (
         LayerType(
-            "conv2d", "Convolution", category="conv", accepts="maps",
+            "conv2d", "Convolution", accepts="maps",
             params=(
                 Param("out_channels", "int", minimum=1, editor_default=8,
                       help="number of filters K: one activation map each"),
@@ -128,7 +119,7 @@ LAYER_TYPES: dict[str, LayerType] = {
             description="max(w1^T x + b1, w2^T x + b2, ...) over groups of channels",
         ),
         LayerType(
-            "maxpool2d", "Max pool", category="pool", accepts="maps",
+            "maxpool2d", "Max pool", accepts="maps",
             params=(
                 Param("kernel_size", "pair", minimum=1, editor_default=2),
                 Param("stride", "pair", default=None, minimum=1,
@@ -138,7 +129,7 @@ LAYER_TYPES: dict[str, LayerType] = {
             description="The largest value in each window.",
         ),
         LayerType(
-            "avgpool2d", "Average pool", category="pool", accepts="maps",
+            "avgpool2d", "Average pool", accepts="maps",
             params=(
                 Param("kernel_size", "pair", minimum=1, editor_default=2),
                 Param("stride", "pair", default=None, minimum=1,
@@ -147,10 +138,10 @@ LAYER_TYPES: dict[str, LayerType] = {
             ),
             description="The mean of each window (padded zeros count, as in torch).",
         ),
-        LayerType("flatten", "Flatten", category="shape", accepts="maps",
+        LayerType("flatten", "Flatten", accepts="maps",
                   description="Stretch C x H x W into one vector of C*H*W numbers."),
         LayerType(
-            "linear", "Fully connected", category="dense", accepts="flat",
+            "linear", "Fully connected", accepts="flat",
             params=(
                 Param("out_features", "int", minimum=1, editor_default=10),
                 Param("bias", "bias", default=True),
@@ -163,8 +154,6 @@ LAYER_TYPES: dict[str, LayerType] = {
     )
 }
 
-ACTIVATION_TYPES = ("relu", "leaky_relu", "prelu", "sigmoid", "tanh", "elu", "maxout", "softmax")
-POOL_TYPES = ("maxpool2d", "avgpool2d")
 INIT_CHOICES = ("kaiming", *FILTER_NAMES)
 
 

@@ -59,11 +59,6 @@ class Recording:
         data = np.frombuffer(self.frames[index], np.uint8)
         return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
-    @property
-    def memory_mb(self) -> float:
-        return sum(len(f) for f in self.frames) / 1e6
-
-
 Progress = Callable[[int, int], None]  # (frames written, total)
 
 

@@ -241,10 +241,3 @@ def shrink(maps: np.ndarray, factor: int, out: np.ndarray | None = None) -> np.n
         result = result[:, :, None]
     return result.transpose(2, 0, 1)
 
-
-def rgb_to_rgba(rgb: np.ndarray) -> np.ndarray:
-    """H x W x 3 uint8 as H x W x 4 (opaque)."""
-    out = np.empty((*rgb.shape[:2], 4), np.uint8)
-    out[..., :3] = rgb
-    out[..., 3] = 255
-    return out

@@ -138,6 +138,3 @@ class Engine:
                            computed.prepared, computed.activations, images, timings, computed.activations.device,
                            computed.messages)
 
-    def process(self, frame: Frame, source_name: str = "") -> FrameResult:
-        """Both stages on the calling thread (tests, headless rendering)."""
-        return self.paint(self.compute(frame, source_name))

@@ -196,7 +196,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.menus = {"file": file_menu, "input": input_menu, "network": network_menu, "view": view_menu}
         self.add_action(input_menu, "&Open image...", self.open_image_dialog, QtGui.QKeySequence.StandardKey.Open)
         self.add_action(input_menu, "&Test card", lambda: self.set_source(TestCardSource()), "Ctrl+T")
-        self.quit_action = self.add_action(file_menu, "&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+        self.add_action(file_menu, "&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
 
         network_menu.addAction(self.editor.actions_["undo"])
         network_menu.addAction(self.editor.actions_["redo"])

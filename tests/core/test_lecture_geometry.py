@@ -166,3 +166,9 @@ def test_receptive_field_grows_layer_by_layer():
     assert sizes == [3, 5, 6, 10]
     assert jumps == [1, 1, 2, 2]
 
+
+
+def test_the_window_positions_a_stride_two_filter_visits():
+    window = check(net(1, 7, conv(1, 3, 2))).layers[0].window
+    assert window.positions().tolist() == [[r, c] for r in (0, 2, 4) for c in (0, 2, 4)]
+    assert window.window(8).rows == (4, 5, 6) and window.window(8).cols == (4, 5, 6)

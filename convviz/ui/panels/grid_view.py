@@ -53,7 +53,6 @@ class GridView(ImageView):
         self._texts: list[pg.TextItem] = []
         self._rects: dict[str, QtWidgets.QGraphicsRectItem] = {}
         self._text_region: tuple | None = None
-        self.title_item: pg.TextItem | None = None
         self.hovered.connect(lambda y, x: self.cellHovered.emit(int(y), int(x)))
         self.clicked.connect(lambda y, x: self.cellClicked.emit(int(y), int(x)))
         self.view.sigRangeChanged.connect(lambda *args: self.update_numbers())

@@ -82,10 +82,6 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.selection.connect(self._selection_changed)
         self.shown_sequence = -1
 
-    def header_height(self) -> int:
-        """Pixels taken by the titles above the maps."""
-        return self.title.sizeHint().height() + self.subtitle.sizeHint().height() + 16
-
     # ---- drawing --------------------------------------------------------------------------------
     def show_result(self, result: FrameResult) -> None:
         layer = result.spec.layers[self.index]
@@ -199,7 +195,6 @@ class InputPanel(QtWidgets.QFrame):
         super().__init__(parent)
         self.theme = theme
         self.selection = selection
-        self.size_: tuple[int, int] | None = None
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         self.title = make_title("Input", theme)
@@ -237,7 +232,6 @@ class InputPanel(QtWidgets.QFrame):
         scale = f"scaled x{prepared.scale:.3g}" if prepared.scale != 1 else "actual size"
         self.subtitle.setText(f"{source} ({prepared.source_size[1]}x{prepared.source_size[0]}, {scale})")
         self.image = prepared.tensor
-        self.size_ = (height, width)
         self.geometry = result.geometry
         self.view.set_image(prepared.display)
 
