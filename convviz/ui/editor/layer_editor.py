@@ -34,9 +34,9 @@ def layer_lines(spec: NetworkSpec, geometry: NetworkGeometry, index: int) -> tup
         g = geometry.layers[index]
         lines = [head, f"     \u2192 {lecture_shape_text(g.output_shape)} (W x H x D)"]
         formulas = g.formulas()
-        if formulas:
-            lines.append(f"     {formulas[1]}" if formulas[0][5:] == formulas[1][5:] or g.window is None else
-                         f"     {formulas[0]};  {formulas[1]}")
+        if formulas:  # one line if height and width work out the same, else one line each
+            same = formulas[0][5:] == formulas[1][5:]
+            lines += [f"     {formulas[1]}"] if same else [f"     {formulas[0]}", f"     {formulas[1]}"]
         if g.params:
             lines.append(f"     {g.param_formula}")
         lines.append(f"     receptive field {field_text(g.receptive_field)}")
@@ -193,6 +193,7 @@ class LayerEditor(QtWidgets.QWidget):
             if spec.layers:
                 self.list.setCurrentRow(max(0, min(row, len(spec.layers) - 1)))
             self.name_edit.setText(spec.name)
+            self.name_edit.setCursorPosition(0)  # show the start of a long name, not its end
             for box, value in zip(self.input_boxes, spec.input.shape):
                 box.blockSignals(True)
                 box.setValue(value)

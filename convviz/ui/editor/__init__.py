@@ -1,0 +1,1 @@
+"""The network editor: layers and their arithmetic, parameter forms, filters, network files."""
