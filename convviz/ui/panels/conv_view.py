@@ -16,7 +16,8 @@ from convviz.core.geometry import LayerGeometry, misfit_layer
 from convviz.core.mechanics import ConvStep, conv_output_map, conv_step
 from convviz.pipeline.display import nice_ceiling, robust_range
 from convviz.pipeline.engine import FrameResult
-from convviz.ui.panels.grid_view import GridView, colour_cells, number_text
+from convviz.ui.panels.contributions import ContributionsPlot
+from convviz.ui.panels.grid_view import GridView, colour_cells, number_text, translucent
 from convviz.ui.panels.playback import PlaybackBar
 from convviz.ui.panels.view_common import big_label
 from convviz.ui.panels.window_view import WHOLE_LIMIT, SlidingWindowView
@@ -65,46 +66,54 @@ class ConvolutionView(SlidingWindowView):
 
         self.input_title = big_label(theme, "Input", 0.8, bold=True)
         self.output_title = big_label(theme, "Output", 0.8, bold=True)
+        outputs = QtWidgets.QVBoxLayout()
+        outputs.addWidget(self.output_title)
+        outputs.addWidget(self.output_view, 1)
+        below = QtWidgets.QHBoxLayout()
+        below.addLayout(outputs, 2)
+        below.addWidget(self.overview_box, 1)
         left = QtWidgets.QVBoxLayout()
         left.addWidget(self.input_title)
-        left.addWidget(self.input_view, 1)
-        middle = QtWidgets.QVBoxLayout()
-        middle.addWidget(self.output_title)
-        middle.addWidget(self.output_view, 1)
+        left.addWidget(self.input_view, 3)
+        left.addLayout(below, 2)
 
         self.dot_title = big_label(theme, "w\u1d40x + b", 0.8, bold=True)
-        headers = QtWidgets.QHBoxLayout()
-        headers.addSpacing(1)
-        for text in ("x  (under the window)", "w  (the filter)", "x \u00b7 w"):
-            headers.addWidget(big_label(theme, text, 0.55, colour=theme.muted), 1)
         self.dot_rows: list[tuple[QtWidgets.QWidget, QtWidgets.QLabel, GridView, GridView, GridView]] = []
         dot_box = QtWidgets.QVBoxLayout()
         dot_box.addWidget(self.dot_title)
+        headers = QtWidgets.QHBoxLayout()
+        for text, stretch in (("x (the window)", 4), ("", 1), ("w (the filter)", 4), ("", 1),
+                              ("x \u00b7 w", 4)):
+            headers.addWidget(big_label(theme, text, 0.55, colour=theme.muted), stretch)
         dot_box.addLayout(headers)
         for _ in range(3):  # one row per input channel (up to 3: R, G, B), hidden when unused
             holder = QtWidgets.QWidget()
             column = QtWidgets.QVBoxLayout(holder)
             column.setContentsMargins(0, 0, 0, 0)
-            name = big_label(theme, "", 0.6, bold=True)
+            column.setSpacing(0)
+            name = big_label(theme, "", 0.65, bold=True)
             views = [GridView(theme) for _ in range(3)]
             row = QtWidgets.QHBoxLayout()
-            for view in views:
-                view.min_cell_px = 22
-                view.setMinimumSize(80, 80)
-                row.addWidget(view, 1)
+            for k, view in enumerate(views):
+                view.min_cell_px = 24
+                view.setMinimumSize(60, 60)
+                row.addWidget(view, 4)
+                if k < 2:  # x (times) w (is) x.w, elementwise
+                    sign = big_label(theme, "\u00d7" if k == 0 else "=", 1.2, bold=True, colour=theme.muted)
+                    sign.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+                    row.addWidget(sign, 1)
             column.addWidget(name)
             column.addLayout(row, 1)
-            dot_box.addWidget(holder, 1)
+            dot_box.addWidget(holder, 3)
             self.dot_rows.append((holder, name, *views))
+        self.contributions = ContributionsPlot(theme)
+        dot_box.addWidget(self.contributions, 2)
         self.sum_label = big_label(theme, "", 0.75)
         dot_box.addWidget(self.sum_label)
 
-        right = QtWidgets.QVBoxLayout()
-        right.addLayout(middle, 1)
-        right.addLayout(dot_box, 2)
         body = QtWidgets.QHBoxLayout()
         body.addLayout(left, 1)
-        body.addLayout(right, 1)
+        body.addLayout(dot_box, 1)
         self.info = big_label(theme, "", 0.7)
         self.formula = big_label(theme, "", 0.7, colour=theme.muted)
         self.bar = PlaybackBar(self.playback, theme)
@@ -182,12 +191,16 @@ class ConvolutionView(SlidingWindowView):
         for c in channels:
             self.channel_box.addItem(names[c], c)
         found = self.channel_box.findText(previous)
-        self.channel_box.setCurrentIndex(max(0, found))
-        self.channel_box.blockSignals(False)
         window = layer.window
         assert window is not None
+        if found < 0:  # a big input is shown zoomed in: one channel, so its numbers can be read
+            zoomed = max(window.padded_size) > WHOLE_LIMIT
+            found = 1 if zoomed and self.channel_box.itemData(0) == -1 else 0
+        self.channel_box.setCurrentIndex(found)
+        self.channel_box.blockSignals(False)
         self.playback.set_count(window.steps, keep_step=keep_step)
         self._redraw_input()
+        self.draw_related(self.selection)
 
     def _redraw_input(self) -> None:
         """The padded input picture (once per frame/channel; the window moves over it)."""
@@ -203,8 +216,8 @@ class ConvolutionView(SlidingWindowView):
         padded_h, padded_w = window.padded_size
         values = np.zeros((padded_h, padded_w), np.float32)
         inner = (slice(top, top + volume.shape[1]), slice(left, left + volume.shape[2]))
-        if channel == -1:
-            values[inner] = np.asarray(volume).mean(axis=0)
+        if channel == -1:  # the colour picture: three numbers per pixel, so only the padding's zeros
+            values[inner] = np.nan
             rgba = np.zeros((padded_h, padded_w, 4), np.uint8)
             rgba[inner + (slice(0, 3),)] = (np.clip(np.asarray(volume).transpose(1, 2, 0), 0, 1) * 255).astype(np.uint8)
             rgba[..., 3] = 255
@@ -216,8 +229,8 @@ class ConvolutionView(SlidingWindowView):
         mask = np.ones((padded_h, padded_w), bool)
         mask[inner] = False
         rgba[mask] = (padding_colour.red(), padding_colour.green(), padding_colour.blue(), 255)
-        self.input_view.show_numbers = channel != -1  # the colour picture has three numbers per cell
-        self.input_view.set_cells(values, rgba)
+        extra = max(0, window.overhanging_window(1).right - padded_w) if self.misfit else 0
+        self.show_input(values, rgba, extra)
         names = channel_names(layer.input_shape[0], layer.index == 0)
         shown = "colour picture" if channel == -1 else names[channel]
         pad_text = (f"zero padding {top}" if top == bottom == left == right
@@ -228,10 +241,6 @@ class ConvolutionView(SlidingWindowView):
                                  style=QtCore.Qt.PenStyle.DashLine, z=25)
         else:
             self.input_view.hide_rect("border")
-        self._whole_input = max(padded_h, padded_w) <= WHOLE_LIMIT
-        if self._whole_input:
-            extra = max(0, window.overhanging_window(1).right - padded_w) if self.misfit else 0
-            self.input_view.view.setRange(xRange=(0, padded_w + extra), yRange=(0, padded_h), padding=0.03)
         self.draw_step(self.playback.step)
 
     # ---- one step ---------------------------------------------------------------------------------------
@@ -250,7 +259,7 @@ class ConvolutionView(SlidingWindowView):
         theme = self.theme
         ek_h, ek_w = window_geometry.effective_kernel
         self.input_view.rect("window", window.top, window.left, ek_h, ek_w, theme.window,
-                             width_px=theme.line_px * 2, fill=QtGui.QColor(0, 229, 255, 40))
+                             width_px=theme.line_px * 2, fill=translucent(theme.window, 40), halo=True)
         dilated = window_geometry.dilation != (1, 1)
         self.input_view.hide_rects("tap_")
         for i, row in enumerate(window.rows):
@@ -262,7 +271,7 @@ class ConvolutionView(SlidingWindowView):
             axis = 1 if not window_geometry.fits(1) else 0
             hanging = window_geometry.overhanging_window(axis)
             self.input_view.rect("overhang", hanging.top, hanging.left, ek_h, ek_w, theme.error,
-                                 width_px=theme.line_px * 2, style=QtCore.Qt.PenStyle.DashLine)
+                                 width_px=theme.line_px * 2, style=QtCore.Qt.PenStyle.DashLine, halo=True)
         else:
             self.input_view.hide_rect("overhang")
         self.focus_input(window.top, window.left, ek_h, ek_w)
@@ -300,6 +309,11 @@ class ConvolutionView(SlidingWindowView):
             product_range = nice_ceiling(max(float(np.abs(products).max()), 1e-6))
             p_view.set_cells(products, colour_cells(products, self._lut, product_range))
             label.setText(f"{names[channel]}: sum = {number_text(float(detail.channel_sums[k]))}")
+        several = len(detail.in_channels) > 1
+        self.contributions.setVisible(several)
+        if several:
+            self.contributions.show_sums([names[c] for c in detail.in_channels], detail.channel_sums, detail.bias,
+                                         detail.value)
 
     def _write_text(self, detail: ConvStep, step: int) -> None:
         layer = self.layer

@@ -15,6 +15,8 @@ from convviz.ui.panels.image_view import ImageView
 from convviz.ui.theme import Theme
 
 MAX_NUMBERS = 900  # text items kept for numbers (30 x 30 visible cells)
+MAX_FONT_PX = 56  # numbers in huge cells stop growing here
+ZOOM_CELL_PX = 46  # how big a cell is drawn when a big map is shown zoomed in on a window
 
 
 def number_text(value: float) -> str:
@@ -38,6 +40,13 @@ def colour_cells(values: np.ndarray, lut: np.ndarray, half_range: float) -> np.n
     return lut[index]
 
 
+def translucent(colour: str, alpha: int) -> QtGui.QColor:
+    """A theme colour ('#rrggbb') with ``alpha`` (0-255), for the fill of a window."""
+    result = QtGui.QColor(colour)
+    result.setAlpha(alpha)
+    return result
+
+
 class GridView(ImageView):
     """Coloured cells, optional numbers, named overlay rectangles. ``cellHovered(row, col)`` and
     ``cellClicked(row, col)`` report integer cells."""
@@ -53,16 +62,23 @@ class GridView(ImageView):
         self._texts: list[pg.TextItem] = []
         self._rects: dict[str, QtWidgets.QGraphicsRectItem] = {}
         self._text_region: tuple | None = None
+        self._dark_text = np.zeros((0, 0), bool)
         self.hovered.connect(lambda y, x: self.cellHovered.emit(int(y), int(x)))
         self.clicked.connect(lambda y, x: self.cellClicked.emit(int(y), int(x)))
         self.view.sigRangeChanged.connect(lambda *args: self.update_numbers())
         if title:
             self.setToolTip(title)
+        # share space by the layouts' stretch factors alone (a graphics view's own size hint is large)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored)
 
     # ---- cells and numbers ---------------------------------------------------------------------------
     def set_cells(self, values: np.ndarray, rgba: np.ndarray) -> None:
-        """Show ``values`` (H, W) coloured as ``rgba`` (H, W, 4); numbers follow ``values``."""
+        """Show ``values`` (H, W) coloured as ``rgba`` (H, W, 4); numbers follow ``values``, written
+        dark on light cells and light on dark ones."""
         self.values = values
+        luminance = rgba[..., 0] * 0.299 + rgba[..., 1] * 0.587 + rgba[..., 2] * 0.114
+        shown = rgba[..., 3] > 0
+        self._dark_text = np.where(shown, luminance > 140, not self.theme.dark)  # empty cells: the panel's colour
         self._text_region = None
         self.set_image(rgba)
         self.update_numbers()
@@ -73,8 +89,13 @@ class GridView(ImageView):
         width = self.view.width()
         return width / rect.width() if rect.width() > 0 else 0.0
 
+    def numbers_visible(self) -> bool:
+        """Whether numbers are written now (cells big enough, few enough on screen)."""
+        return bool(self._text_region and self._text_region[5])
+
     def update_numbers(self, force: bool = False) -> None:
-        """Write the numbers of the visible cells when a cell is big enough to read one."""
+        """Write the numbers of the visible cells when a cell is big enough to read one; the font is
+        as large as the longest number allows."""
         values = self.values
         if values is None:
             return
@@ -90,27 +111,30 @@ class GridView(ImageView):
         self._text_region = region
         used = 0
         if visible:
+            cells = [(row, col, number_text(float(values[row, col])))
+                     for row in range(top, bottom) for col in range(left, right)]
+            longest = max((len(text) for _, _, text in cells), default=1)
             font = QtGui.QFont()
-            font.setPixelSize(max(9, min(int(cell * 0.3), int(self.theme.title_pt * 1.6))))
+            # a digit is ~0.6 of the font's pixel size wide; leave a margin in the cell
+            font.setPixelSize(int(max(9, min(cell * 0.82 / (0.62 * max(longest, 2)), cell * 0.42, MAX_FONT_PX))))
             font.setBold(True)
-            for row in range(top, bottom):
-                for col in range(left, right):
-                    text = number_text(float(values[row, col]))
-                    if not text:
-                        continue
-                    item = self._text_item(used)
-                    item.setText(text)
-                    item.setFont(font)
-                    item.setPos(col + 0.5, row + 0.5)
-                    item.setVisible(True)
-                    used += 1
+            colours = (self.theme.foreground if self.theme.dark else "#ffffff",
+                       "#000000" if self.theme.dark else self.theme.foreground)
+            for row, col, text in cells:
+                if not text:
+                    continue
+                item = self._text_item(used)
+                item.setText(text, colours[int(self._dark_text[row, col])])
+                item.setFont(font)
+                item.setPos(col + 0.5, row + 0.5)
+                item.setVisible(True)
+                used += 1
         for item in self._texts[used:]:
             item.setVisible(False)
 
     def _text_item(self, index: int) -> pg.TextItem:
         while len(self._texts) <= index:
-            item = pg.TextItem("", color=self.theme.foreground, anchor=(0.5, 0.5),
-                               fill=pg.mkBrush(0, 0, 0, 110) if self.theme.dark else pg.mkBrush(255, 255, 255, 140))
+            item = pg.TextItem("", color=self.theme.foreground, anchor=(0.5, 0.5))
             item.setZValue(20)
             self.view.addItem(item)
             self._texts.append(item)
@@ -119,15 +143,19 @@ class GridView(ImageView):
     # ---- overlays -------------------------------------------------------------------------------------
     def rect(self, name: str, top: float, left: float, height: float, width: float, colour: str,
              width_px: float | None = None, style: QtCore.Qt.PenStyle = QtCore.Qt.PenStyle.SolidLine,
-             fill: QtGui.QColor | None = None, z: float = 30) -> QtWidgets.QGraphicsRectItem:
-        """Create or move the rectangle called ``name`` (cell units)."""
+             fill: QtGui.QColor | None = None, z: float = 30, halo: bool = False) -> QtWidgets.QGraphicsRectItem:
+        """Create or move the rectangle called ``name`` (cell units). ``halo`` puts a wider outline in
+        the background colour under it, so it stands out on cells of any colour."""
+        pen_width = width_px or self.theme.line_px * 1.5
+        if halo:
+            self.rect(f"{name}#halo", top, left, height, width, self.theme.background, pen_width + 4, z=z - 0.5)
         item = self._rects.get(name)
         if item is None:
             item = QtWidgets.QGraphicsRectItem()
             item.setZValue(z)
             self.view.addItem(item)
             self._rects[name] = item
-        pen = pg.mkPen(colour, width=width_px or self.theme.line_px * 1.5, style=style)
+        pen = pg.mkPen(colour, width=pen_width, style=style)
         pen.setCosmetic(True)
         item.setPen(pen)
         item.setBrush(fill if fill is not None else QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush))
@@ -136,9 +164,10 @@ class GridView(ImageView):
         return item
 
     def hide_rect(self, name: str) -> None:
-        item = self._rects.get(name)
-        if item is not None:
-            item.setVisible(False)
+        for key in (name, f"{name}#halo"):
+            item = self._rects.get(key)
+            if item is not None:
+                item.setVisible(False)
 
     def hide_rects(self, prefix: str) -> None:
         for name, item in self._rects.items():
@@ -153,6 +182,15 @@ class GridView(ImageView):
             top, bottom = _inside(top, bottom, height)
             left, right = _inside(left, right, width)
         self.view.setRange(xRange=(left, right), yRange=(top, bottom), padding=0.02)
+
+    def zoom_to(self, top: float, left: float, height: float, width: float, margin: float = 1.0) -> None:
+        """Show the block (top, left, height, width) of cells in its neighbourhood, with cells about
+        ``ZOOM_CELL_PX`` on screen so their numbers can be read (never less than the block and
+        ``margin`` cells around it)."""
+        rows = max(height + 2 * margin, self.view.height() / ZOOM_CELL_PX)
+        cols = max(width + 2 * margin, self.view.width() / ZOOM_CELL_PX)
+        centre_row, centre_col = top + height / 2, left + width / 2
+        self.focus(centre_row - rows / 2, centre_col - cols / 2, centre_row + rows / 2, centre_col + cols / 2)
 
     def show_all(self) -> None:
         if self.values is not None:

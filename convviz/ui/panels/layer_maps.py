@@ -14,6 +14,7 @@ from convviz.core.mechanics import Related, related_region
 from convviz.core.summary import describe_layer, field_text
 from convviz.pipeline.display import MosaicLayout
 from convviz.pipeline.engine import FrameResult
+from convviz.sources.patterns import is_toy
 from convviz.ui.panels.image_view import ImageView
 from convviz.ui.selection import SelectionModel, Unit
 from convviz.ui.theme import Theme
@@ -230,7 +231,10 @@ class InputPanel(QtWidgets.QFrame):
         self.title.setText(f"Input  {width}x{height}x{channels}")
         source = result.source_name or "input"
         scale = f"scaled x{prepared.scale:.3g}" if prepared.scale != 1 else "actual size"
-        self.subtitle.setText(f"{source} ({prepared.source_size[1]}x{prepared.source_size[0]}, {scale})")
+        if is_toy(prepared):  # the built-in input on a tiny network: a pattern with round numbers
+            self.subtitle.setText(f"toy pattern {width}x{height} with round numbers (instead of the {source})")
+        else:
+            self.subtitle.setText(f"{source} ({prepared.source_size[1]}x{prepared.source_size[0]}, {scale})")
         self.image = prepared.tensor
         self.geometry = result.geometry
         self.view.set_image(prepared.display)

@@ -10,10 +10,10 @@ from convviz.core.geometry import LayerGeometry
 from convviz.core.mechanics import PoolStep, pool_step
 from convviz.pipeline.display import nice_ceiling, robust_range
 from convviz.pipeline.engine import FrameResult
-from convviz.ui.panels.grid_view import colour_cells, number_text
+from convviz.ui.panels.grid_view import colour_cells, number_text, translucent
 from convviz.ui.panels.playback import PlaybackBar
 from convviz.ui.panels.view_common import big_label
-from convviz.ui.panels.window_view import WHOLE_LIMIT, SlidingWindowView
+from convviz.ui.panels.window_view import SlidingWindowView
 from convviz.ui.selection import SelectionModel
 from convviz.ui.theme import Theme
 
@@ -42,7 +42,8 @@ class PoolingView(SlidingWindowView):
         left.addWidget(self.input_view, 1)
         right = QtWidgets.QVBoxLayout()
         right.addWidget(self.output_title)
-        right.addWidget(self.output_view, 1)
+        right.addWidget(self.output_view, 2)
+        right.addWidget(self.overview_box, 1)
         body = QtWidgets.QHBoxLayout()
         body.addLayout(left, 3)
         body.addLayout(right, 2)
@@ -87,25 +88,31 @@ class PoolingView(SlidingWindowView):
         self.output = np.asarray(result.outputs[layer.index][channel])
         top, left, bottom, right = window.padding
         padded_h, padded_w = window.padded_size
-        values = np.full((padded_h, padded_w), np.nan, np.float32)  # padding: no number
+        kind = "max" if layer.type == "maxpool2d" else "average"
+        # torch's padding: never picked by a max (no number), a 0 that counts in an average
+        values = np.full((padded_h, padded_w), np.nan if kind == "max" else 0.0, np.float32)
         values[top:top + volume.shape[1], left:left + volume.shape[2]] = volume[channel]
         inner = values[top:top + volume.shape[1], left:left + volume.shape[2]]
         self._output_range = nice_ceiling(robust_range(inner, float(inner.min()), float(inner.max())))
         rgba = colour_cells(np.nan_to_num(values), self._lut, self._output_range)
         pad = QtGui.QColor(self.theme.padding)
-        rgba[np.isnan(values)] = (pad.red(), pad.green(), pad.blue(), 255)
-        self.input_view.set_cells(values, rgba)
-        kind = "max" if layer.type == "maxpool2d" else "average"
-        self.input_title.setText(f"Map {channel}, {volume.shape[2]}x{volume.shape[1]}"
-                                 + (f", padding {top}" if top or left else ""))
-        self._whole_input = max(padded_h, padded_w) <= WHOLE_LIMIT
-        if self._whole_input:
-            self.input_view.show_all()
+        padding = np.ones((padded_h, padded_w), bool)
+        padding[top:top + volume.shape[1], left:left + volume.shape[2]] = False
+        rgba[padding] = (pad.red(), pad.green(), pad.blue(), 255)
+        self.show_input(values, rgba)
+        padding_text = ""
+        if top or left or bottom or right:
+            padding_text = (f", padding {top} (never the max)" if kind == "max"
+                            else f", zero padding {top} (counts in the mean, as in torch)")
+        self.input_title.setText(f"Map {channel}, {volume.shape[2]}x{volume.shape[1]}{padding_text}")
         formulas = layer.formulas() or ("", "")
         self.info.setText(f"{kind} pooling {window.kernel[0]}x{window.kernel[1]}, stride {window.stride[0]}: "
                           f"{formulas[0]} &nbsp; {formulas[1]}. Each map is pooled on its own; no parameters."
                           + (f"<br>{layer.notes[0]}" if layer.notes else ""))
+        # the max's winner and the output cell it is carried to share a colour found nowhere in the maps
+        self.current_colour = self.theme.field if kind == "max" else self.theme.accent
         self.playback.set_count(window.steps, keep_step=keep_step)
+        self.draw_related(self.selection)
 
     def draw_step(self, step: int) -> None:
         layer, volume, output = self.layer, self.volume, self.output
@@ -118,11 +125,11 @@ class PoolingView(SlidingWindowView):
         kernel_h, kernel_w = layer.window.kernel
         theme = self.theme
         self.input_view.rect("window", window.top, window.left, kernel_h, kernel_w, theme.window,
-                             width_px=theme.line_px * 2, fill=QtGui.QColor(0, 229, 255, 35))
+                             width_px=theme.line_px * 2, fill=translucent(theme.window, 35), halo=True)
         if detail.winner_tap is not None:
             i, j = detail.winner_tap
-            self.input_view.rect("winner", window.rows[i] + 0.08, window.cols[j] + 0.08, 0.84, 0.84, theme.accent,
-                                 width_px=theme.line_px * 2.5)
+            self.input_view.rect("winner", window.rows[i] + 0.08, window.cols[j] + 0.08, 0.84, 0.84, self.current_colour,
+                                 width_px=theme.line_px * 2.5, halo=True)
         else:
             self.input_view.hide_rect("winner")
         self.focus_input(window.top, window.left, kernel_h, kernel_w)
@@ -134,7 +141,7 @@ class PoolingView(SlidingWindowView):
         listing = ", ".join(cells[:16]) + (", ..." if len(cells) > 16 else "")
         value = number_text(detail.value)
         if detail.kind == "max":
-            self.explain.setText(f"max({listing}) = <b style='color:{theme.accent}'>{value}</b> &nbsp; "
+            self.explain.setText(f"max({listing}) = <b style='color:{self.current_colour}'>{value}</b> &nbsp; "
                                  f"(the winner, framed, goes to the output)")
         else:
             self.explain.setText(f"mean({listing}) = ({number_text(float(detail.patch.sum()))}) / "

@@ -5,18 +5,18 @@ talking to the shared selection."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from convviz.core.geometry import LayerGeometry
+from convviz.core.mechanics import related_region
 from convviz.pipeline.engine import FrameResult
 from convviz.ui.panels.grid_view import GridView, colour_cells
 from convviz.ui.panels.playback import Playback
-from convviz.ui.panels.view_common import LayerChooser
+from convviz.ui.panels.view_common import LayerChooser, big_label
 from convviz.ui.selection import SelectionModel, Unit
 from convviz.ui.theme import Theme
 
 WHOLE_LIMIT = 64  # maps up to this many cells a side are shown whole (numbers appear when cells are big)
-NEIGHBOURHOOD = 6  # cells shown around the window in a bigger map
 
 
 class SlidingWindowView(QtWidgets.QWidget):
@@ -39,10 +39,21 @@ class SlidingWindowView(QtWidgets.QWidget):
         self._output_range = 1.0
         self._whole_input = True
         self._lut = theme.lut()
+        self.current_colour = theme.accent  # the frame of the output cell being computed
         self.layer_box = LayerChooser()
         self.layer_box.layerChosen.connect(lambda index: self.load_layer(index))
         self.input_view = GridView(theme, "the layer's input")
         self.output_view = GridView(theme, "the output map, filling in")
+        self.overview = GridView(theme, "the whole input: the box is the part shown big")
+        self.overview.show_numbers = False
+        self.overview_title = big_label(theme, "Where: the whole input", 0.6, colour=theme.muted)
+        self.overview_box = QtWidgets.QWidget()  # title + overview, shown only when the input is zoomed
+        overview_layout = QtWidgets.QVBoxLayout(self.overview_box)
+        overview_layout.setContentsMargins(0, 0, 0, 0)
+        overview_layout.addWidget(self.overview_title)
+        overview_layout.addWidget(self.overview, 1)
+        self.overview_box.setVisible(False)
+        self.overview.cellClicked.connect(self._overview_clicked)
         self.output_view.cellClicked.connect(self._output_clicked)
         self.output_view.cellHovered.connect(self._output_hovered)
         self.input_view.cellHovered.connect(self._input_hovered)
@@ -101,15 +112,56 @@ class SlidingWindowView(QtWidgets.QWidget):
         rgba = colour_cells(shown, self._lut, self._output_range)
         rgba.reshape(-1, 4)[step + 1:, 3] = 0
         self.output_view.set_cells(shown, rgba)
-        self.output_view.rect("current", out_row, out_col, 1, 1, self.theme.accent, width_px=self.theme.line_px * 2)
+        self.output_view.rect("current", out_row, out_col, 1, 1, self.current_colour, width_px=self.theme.line_px * 2,
+                              halo=True)
         if max(height, width) > WHOLE_LIMIT:
-            self.output_view.focus(out_row - 8, out_col - 8, out_row + 9, out_col + 9)
+            self.output_view.zoom_to(out_row, out_col, 1, 1)
+
+    def show_input(self, values: np.ndarray, rgba: np.ndarray, extra_columns: int = 0) -> None:
+        """The (padded) input map, whole if it is small enough to read, else zoomed in on the window's
+        neighbourhood with an overview of the whole map next to it. ``extra_columns`` leaves room on
+        the right (for a window hanging off the edge)."""
+        self.input_view.set_cells(values, rgba)
+        padded_h, padded_w = values.shape
+        self._whole_input = max(padded_h, padded_w) <= WHOLE_LIMIT
+        self.overview_box.setVisible(not self._whole_input)
+        if self._whole_input:
+            self.input_view.view.setRange(xRange=(0, padded_w + extra_columns), yRange=(0, padded_h), padding=0.03)
+        else:
+            self.overview.set_cells(values, rgba)
+            self.overview.show_all()
 
     def focus_input(self, top: int, left: int, height: int, width: int) -> None:
-        """Show the window's neighbourhood when the input is too big to show whole."""
+        """Show the window's neighbourhood when the input is too big to show whole, and mark on the
+        overview which part that is."""
         if not self._whole_input:
-            self.input_view.focus(top - NEIGHBOURHOOD, left - NEIGHBOURHOOD, top + height + NEIGHBOURHOOD,
-                                  left + width + NEIGHBOURHOOD)
+            self.input_view.zoom_to(top, left, height, width)
+            shown = self.input_view.view.viewRect()
+            # the part shown big, framed on the overview (at least a few percent of it, to be seen)
+            rows, cols = self.overview.values.shape if self.overview.values is not None else (1, 1)
+            mark_h, mark_w = max(shown.height(), rows * 0.12), max(shown.width(), cols * 0.12)
+            centre_y, centre_x = shown.center().y(), shown.center().x()
+            self.overview.rect("shown", centre_y - mark_h / 2, centre_x - mark_w / 2, mark_h, mark_w, self.theme.accent,
+                               width_px=self.theme.line_px * 2, halo=True)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        """A zoomed view keeps its cells readable at the new size."""
+        super().resizeEvent(event)
+        if self.layer is not None and not self._whole_input:
+            QtCore.QTimer.singleShot(0, self, lambda: self.draw_step(self.playback.step))
+
+    def _overview_clicked(self, row: int, col: int) -> None:
+        """Jump to the output cell whose window lies nearest to a clicked point of the overview."""
+        layer = self.layer
+        if layer is None or layer.window is None or self.output is None:
+            return
+        window = layer.window
+        out_h, out_w = window.output_size
+        centre_h, centre_w = (window.effective_kernel[0] - 1) / 2, (window.effective_kernel[1] - 1) / 2
+        out_row = int(np.clip(round((row - centre_h) / window.stride[0]), 0, out_h - 1))
+        out_col = int(np.clip(round((col - centre_w) / window.stride[1]), 0, out_w - 1))
+        self.playback.pause()
+        self.playback.go(out_row * out_w + out_col)
 
     def _output_clicked(self, row: int, col: int) -> None:
         if self.output is None or self.layer is None:
@@ -138,11 +190,13 @@ class SlidingWindowView(QtWidgets.QWidget):
             self.selection.set_hover(None)
 
     def _selection_changed(self, selection: SelectionModel) -> None:
-        """Follow the focused layer; jump to a unit pinned in this layer (clicked anywhere)."""
+        """Follow the focused layer; show how the unit pointed at anywhere relates to this layer's
+        input and output; jump to a unit pinned in this layer (clicked anywhere)."""
         if self.result is None:
             return
         if selection.focus_layer != self.layer_box.current_layer():
             self.layer_box.choose(selection.focus_layer)
+        self.draw_related(selection)
         pinned = selection.pinned
         if pinned is None or self.layer is None or pinned.layer != self.layer.index or self.output is None:
             return
@@ -151,3 +205,32 @@ class SlidingWindowView(QtWidgets.QWidget):
         height, width = self.output.shape
         if 0 <= pinned.row < height and 0 <= pinned.col < width:
             self.playback.go(pinned.row * width + pinned.col)
+
+    def draw_related(self, selection: SelectionModel) -> None:
+        """The chosen unit's relation to this view's maps (from the core): its receptive field in the
+        layer's input, or the output units that see a chosen pixel; dotted, in the field colour."""
+        layer, result = self.layer, self.result
+        unit = selection.active
+        shown = False
+        if layer is not None and result is not None and unit is not None and not self.misfit \
+                and unit.layer < len(result.geometry.layers) and layer.window is not None:
+            for view, target, offset, channel in (
+                    (self.input_view, layer.index - 1, layer.window.pad_before, self.input_channel()),
+                    (self.output_view, layer.index, (0, 0), self.output_channel())):
+                related = related_region(result.geometry, unit.layer, unit.channel, unit.row, unit.col, target)
+                name = "related"
+                pixel = related is not None and related.kind == "unit" and unit.layer == -1  # every colour
+                if related is None or related.kind == "whole" or (channel not in related.channels and not pixel):
+                    view.hide_rect(name)
+                    continue
+                top, left, bottom, right = related.box
+                if bottom <= top or right <= left:
+                    view.hide_rect(name)
+                    continue
+                colour = self.theme.accent if related.kind == "unit" else self.theme.field
+                view.rect(name, top + offset[0], left + offset[1], bottom - top, right - left, colour,
+                          width_px=self.theme.line_px * 1.5, style=QtCore.Qt.PenStyle.DotLine, z=28)
+                shown = True
+        if not shown:
+            self.input_view.hide_rect("related")
+            self.output_view.hide_rect("related")
