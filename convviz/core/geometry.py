@@ -271,43 +271,41 @@ class NetworkGeometry:
 
     def field_box(self, source: int, target: int, row: int, col: int) -> tuple[int, int, int, int] | None:
         """Exactly which pixels of layer ``source``'s output (-1: the input) unit (row, col) of layer
-        ``target`` depends on: (top, left, bottom, right), exclusive.
+        ``target`` depends on: (top, left, bottom, right), exclusive; empty (bottom <= top) when the
+        unit sees only zero padding.
 
-        Worked back layer by layer and cut to each layer's map, so rows and columns a pooling layer
-        drops (torch rounds its output size down) are not counted, unlike the lecture's size/jump
-        arithmetic of ``field_between``. None if a flatten lies between (the whole input).
+        Worked back layer by layer, tap by tap and cut to each layer's map, so rows and columns a
+        pooling layer drops (torch rounds its output size down), or a stride larger than the kernel
+        skips, are not counted, unlike the lecture's size/jump arithmetic of ``field_between``.
+        It is the bounding box of those pixels (a dilated kernel's gaps lie inside it). None if a
+        flatten lies between (the whole input).
         """
-        top, left, bottom, right = row, col, row + 1, col + 1
+        rows, cols = np.array([row]), np.array([col])
         for layer in reversed(self.layers[source + 1:target + 1]):
             if len(layer.output_shape) != 3 or len(layer.input_shape) != 3:
                 return None
             window = layer.window
             if window is None:
                 continue
-            (kh, kw), (sh, sw), (ph, pw) = window.effective_kernel, window.stride, window.pad_before
-            height, width = layer.input_shape[1:]
-            top, bottom = max(0, top * sh - ph), min(height, (bottom - 1) * sh - ph + kh)
-            left, right = max(0, left * sw - pw), min(width, (right - 1) * sw - pw + kw)
-        return (top, left, bottom, right)
+            rows = _taps_read(rows, window, 0)
+            cols = _taps_read(cols, window, 1)
+        return _box(rows, cols)
 
     def reach_box(self, source: int, target: int, top: int, left: int, bottom: int,
                   right: int) -> tuple[int, int, int, int] | None:
-        """The units of layer ``target`` whose windows touch the block (top, left, bottom, right) of
-        layer ``source``'s output (-1: the input); exclusive ends. None through a flatten."""
+        """The units of layer ``target`` that read any pixel of the block (top, left, bottom, right)
+        of layer ``source``'s output (-1: the input), through some tap of every window on the way;
+        exclusive ends, empty when none does. None through a flatten."""
+        rows, cols = np.arange(top, bottom), np.arange(left, right)
         for layer in self.layers[source + 1:target + 1]:
             if len(layer.output_shape) != 3 or len(layer.input_shape) != 3:
                 return None
             window = layer.window
             if window is None:
                 continue
-            (kh, kw), (sh, sw), (ph, pw) = window.effective_kernel, window.stride, window.pad_before
-            out_h, out_w = layer.output_shape[1:]
-            # unit i's window covers input i*s - p .. i*s - p + k - 1: first = ceil((top + p - k + 1) / s)
-            top, bottom = max(0, -((kh - 1 - ph - top) // sh)), min(out_h, (bottom - 1 + ph) // sh + 1)
-            left, right = max(0, -((kw - 1 - pw - left) // sw)), min(out_w, (right - 1 + pw) // sw + 1)
-            if bottom <= top or right <= left:
-                return (top, left, top, left)
-        return (top, left, bottom, right)
+            rows = _units_reading(rows, window, 0)
+            cols = _units_reading(cols, window, 1)
+        return _box(rows, cols)
 
     def field_between(self, source: int, target: int) -> ReceptiveField | None:
         """Receptive field of layer ``target``'s units measured in layer ``source``'s output.
@@ -324,6 +322,31 @@ class NetworkGeometry:
                 field = field.then(layer.window.kernel, layer.window.stride, layer.window.pad_before,
                                    layer.window.dilation)
         return field
+
+
+def _taps_read(units: np.ndarray, window: WindowGeometry, axis: int) -> np.ndarray:
+    """Along one axis: the input positions (within the map, not the padding) that the windows of
+    output positions ``units`` read with their taps."""
+    taps = np.arange(window.kernel[axis]) * window.dilation[axis] - window.pad_before[axis]
+    read = (units[:, None] * window.stride[axis] + taps[None, :]).ravel()
+    return np.unique(read[(read >= 0) & (read < window.input_size[axis])])
+
+
+def _units_reading(positions: np.ndarray, window: WindowGeometry, axis: int) -> np.ndarray:
+    """Along one axis: the output positions whose window reads any of the input ``positions`` with
+    a tap (unit u reads u*stride - pad + i*dilation for each tap i)."""
+    taps = np.arange(window.kernel[axis]) * window.dilation[axis] - window.pad_before[axis]
+    offsets = positions[:, None] - taps[None, :]
+    stride = window.stride[axis]
+    units = offsets[offsets % stride == 0] // stride
+    return np.unique(units[(units >= 0) & (units < window.output_size[axis])])
+
+
+def _box(rows: np.ndarray, cols: np.ndarray) -> tuple[int, int, int, int]:
+    """The bounding box (top, left, bottom, right) of rows x cols; (0, 0, 0, 0) when empty."""
+    if rows.size == 0 or cols.size == 0:
+        return (0, 0, 0, 0)
+    return (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
 
 
 def _pad_amounts(layer: LayerSpec, kernel: Pair, dilation: Pair) -> tuple[int, int, int, int]:

@@ -151,7 +151,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self.related = related_region(self.geometry, unit.layer, unit.channel, unit.row, unit.col, self.index)
         related, layout = self.related, self.layout_
         used = 0
-        if related is not None and layout is not None:
+        empty = related is not None and (related.box[2] <= related.box[0] or related.box[3] <= related.box[1])
+        if related is not None and layout is not None and not empty:
             colour = {"unit": self.theme.accent, "field": self.theme.field, "reach": self.theme.window,
                       "whole": self.theme.field}[related.kind]
             top, left, bottom, right = related.box
@@ -270,7 +271,7 @@ class InputPanel(QtWidgets.QFrame):
         pen.setCosmetic(True)
         self.marker.setPen(pen)
         self.marker.setRect(QtCore.QRectF(left, top, right - left, bottom - top))
-        self.marker.setVisible(True)
+        self.marker.setVisible(bottom > top and right > left)  # empty: the unit sees only zero padding
         if related.unclipped is not None and related.unclipped != related.box:
             u_top, u_left, u_bottom, u_right = related.unclipped
             self.padding_marker.setRect(QtCore.QRectF(u_left, u_top, u_right - u_left, u_bottom - u_top))

@@ -128,8 +128,8 @@ class PoolingView(SlidingWindowView):
                              width_px=theme.line_px * 2, fill=translucent(theme.window, 35), halo=True)
         if detail.winner_tap is not None:
             i, j = detail.winner_tap
-            self.input_view.rect("winner", window.rows[i] + 0.08, window.cols[j] + 0.08, 0.84, 0.84, self.current_colour,
-                                 width_px=theme.line_px * 2.5, halo=True)
+            self.input_view.rect("winner", window.rows[i] + 0.08, window.cols[j] + 0.08, 0.84, 0.84,
+                                 self.current_colour, width_px=theme.line_px * 2.5, halo=True)
         else:
             self.input_view.hide_rect("winner")
         self.focus_input(window.top, window.left, kernel_h, kernel_w)
