@@ -24,7 +24,7 @@ def toy_pattern(height: int, width: int) -> np.ndarray:
     disc = (rows - cy) ** 2 + (cols - cx) ** 2 <= radius**2 + 0.5
     highlight = np.sqrt((rows - cy + 0.7) ** 2 + (cols - cx - 0.45) ** 2)  # off the pixel grid: few ties
     texture = ((rows * 7 + cols * 3) % 5) / 10.0
-    pattern = np.where(disc, np.clip(1.0 - 0.12 * highlight, 0.5, 1.0), texture)
+    pattern = np.where(disc, np.clip(1.0 - 0.12 * np.maximum(highlight - 0.3, 0), 0.5, 1.0), texture)
     return np.round(pattern, 1).astype(np.float32)
 
 

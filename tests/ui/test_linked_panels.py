@@ -99,3 +99,42 @@ def test_the_field_reaching_into_the_padding_is_drawn_dashed(qtbot, window):
     panel = win.input_panel
     assert panel.related.box == (0, 0, 3, 3) and panel.related.unclipped == (-2, -2, 3, 3)
     assert panel.padding_marker.isVisible()
+
+
+def test_the_mechanics_views_show_the_relation_too(qtbot, window):
+    """slide51: conv 5x5 pad 2, ReLU, 2x2 max pool. Pointing at an input pixel frames, in the
+    Convolution view's output, the 5x5 units that read it; pointing at a pooled unit frames its 6x6
+    field in the Convolution view's padded input and the 2x2 conv units it pools."""
+    win = window("slide51_ten_5x5")
+    win.show_layout("convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    win.selection.set_hover(Unit(-1, 0, 10, 12))
+    reach = view.output_view._rects["related"]
+    assert reach.isVisible()
+    rect = reach.rect()
+    assert (rect.top(), rect.left(), rect.height(), rect.width()) == (8, 10, 5, 5)
+    assert win.layer_panels[0].related.box == (8, 10, 13, 15)  # the same units in the maps panel
+
+    win.selection.set_hover(Unit(2, view.filter_box.value(), 4, 6))  # max pool output (4, 6)
+    field = view.input_view._rects["related"].rect()
+    top, left, bottom, right = win.result.geometry.field_box(-1, 2, 4, 6)
+    assert (top, left, bottom, right) == (6, 10, 12, 16)
+    assert (field.top(), field.left(), field.height(), field.width()) == (top + 2, left + 2, 6, 6)  # padded
+    pooled = view.output_view._rects["related"].rect()
+    assert (pooled.top(), pooled.left(), pooled.height(), pooled.width()) == (8, 12, 2, 2)
+
+    win.selection.set_hover(None)
+    assert not view.input_view._rects["related"].isVisible()
+
+
+def test_pooling_view_frames_the_window_of_a_unit_pointed_at_elsewhere(qtbot, window):
+    win = window("max_pool_2x2")
+    win.show_layout("pooling")
+    view = win.pool_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    win.layer_panels[0].selection.set_hover(Unit(0, 0, 2, 3))  # as if hovered in the maps panel
+    field = view.input_view._rects["related"].rect()
+    assert (field.top(), field.left(), field.height(), field.width()) == (4, 6, 2, 2)
+    unit = view.output_view._rects["related"].rect()
+    assert (unit.top(), unit.left(), unit.height(), unit.width()) == (2, 3, 1, 1)

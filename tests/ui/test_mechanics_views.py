@@ -220,3 +220,123 @@ def test_layer_keys_choose_the_layer_in_focus(qtbot, window):
     qtbot.keyClick(win, QtCore.Qt.Key.Key_3)
     assert win.selection.focus_layer == 2
     qtbot.waitUntil(lambda: win.conv_view.layer_box.current_layer() == 2, timeout=5000)
+
+
+@st.composite
+def pool_networks(draw):
+    size = draw(st.integers(4, 11))
+    kernel = draw(st.integers(2, 3))
+    return NetworkSpec.from_dict({"name": "generated pool", "input": {"channels": 2, "height": size, "width": size},
+                                  "layers": [{"type": draw(st.sampled_from(["maxpool2d", "avgpool2d"])),
+                                              "kernel_size": kernel, "stride": draw(st.integers(1, 3)),
+                                              "padding": draw(st.integers(0, kernel // 2))}]})
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=pool_networks(), seed=st.integers(0, 99))
+def test_generated_pooling_every_step_shows_torchs_value_and_winner(qtbot, spec, seed):
+    picture = np.random.default_rng(seed).integers(0, 4, (24, 24, 3), dtype=np.uint8) * 60  # ties happen
+    win = MainWindow(spec, StillSource(picture, "random"), device="cpu")
+    qtbot.addWidget(win)
+    try:
+        win.show()
+        qtbot.waitUntil(lambda: win.result is not None, timeout=30000)
+        win.show_layout("pooling")
+        view = win.pool_view
+        qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+        layer = spec.layers[0]
+        window = win.result.geometry.layers[0].window
+        x = torch.from_numpy(np.ascontiguousarray(win.result.input_of(0)))[None]
+        args = (layer.pair("kernel_size"), window.stride, layer.pair("padding"))
+        if layer.type == "maxpool2d":
+            values, indices = F.max_pool2d(x, *args, return_indices=True)
+        else:
+            values, indices = F.avg_pool2d(x, *args), None
+        top, left, bottom, right = window.padding
+        shown = view.input_view.values
+        assert shown.shape == window.padded_size
+        border = np.ones(shown.shape, bool)
+        border[top:shown.shape[0] - bottom, left:shown.shape[1] - right] = False
+        # the padding as torch treats it: never a max (no number), a 0 in the mean
+        assert np.isnan(shown[border]).all() if layer.type == "maxpool2d" else (shown[border] == 0).all()
+        width = spec.input.width
+        for channel in range(2):
+            view.channel_box.setValue(channel)
+            for step in range(window.steps):
+                view.playback.go(step)
+                row, col = divmod(step, window.output_size[1])
+                assert view.detail.value == pytest.approx(float(values[0, channel, row, col]), abs=1e-6)
+                assert view.output_view.values[row, col] == pytest.approx(float(values[0, channel, row, col]))
+                rect = view.input_view._rects["window"].rect()
+                assert (rect.top(), rect.left()) == (row * window.stride[0], col * window.stride[1])
+                if indices is not None:
+                    winner = divmod(int(indices[0, channel, row, col]), width)
+                    marked = view.input_view._rects["winner"].rect()
+                    assert (int(marked.top()) - top, int(marked.left()) - left) == winner
+    finally:
+        win.bridge.stop()
+
+
+def test_a_640x480_input_is_zoomed_to_readable_numbers_with_an_overview(qtbot, window):
+    win = window("webcam_default", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    step = 200 * 640 + 300
+    view.playback.go(step)
+    expected = torch_conv_output(win, 0)[0]
+    assert view.detail.value == pytest.approx(float(expected[200, 300]), abs=1e-4)
+    assert view.channel_box.currentText() == "R"  # one channel, so the zoomed cells can show numbers
+    assert view.overview_box.isVisible()
+    qtbot.waitUntil(lambda: view.input_view.numbers_visible(), timeout=5000)
+    shown = view.input_view.view.viewRect()
+    assert shown.width() < 60 and shown.contains(QtCore.QRectF(300, 200, 3, 3))  # the window's neighbourhood
+    marked = view.overview._rects["shown"].rect()
+    assert marked.contains(QtCore.QPointF(301.5, 201.5))  # the overview frames where that is
+    view.overview.cellClicked.emit(100, 500)  # click the overview: the window jumps there
+    assert (view.detail.window.out_row, view.detail.window.out_col) == (99, 499)
+
+
+def test_slide_51_contributions_add_up_to_torchs_value(qtbot, window):
+    win = window("slide51_ten_5x5", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    view.filter_box.setValue(3)
+    view.playback.go(5 * 32 + 7)
+    plot = view.contributions
+    assert plot.isVisible()
+    assert plot._labels == ("R", "G", "B", "bias", "= total")
+    assert plot.heights[:4].sum() == pytest.approx(plot.heights[4], abs=1e-5)  # R + G + B + bias = total
+    assert plot.heights[4] == pytest.approx(float(torch_conv_output(win, 0)[3, 5, 7]), abs=1e-4)
+    assert plot.starts[1] == pytest.approx(plot.heights[0])  # the waterfall: G starts where R ended
+    # every slice is shown with its numbers: three rows of x, w and x*w
+    assert [holder.isVisible() for holder, *_ in view.dot_rows] == [True, True, True]
+
+
+def test_a_grouped_filter_adds_up_only_its_groups_channels(qtbot, window):
+    win = window("grouped", "convolution")
+    view = win.conv_view
+    view.layer_box.choose(2)  # conv 8 -> 8, groups=2
+    qtbot.waitUntil(lambda: view.layer is not None and view.layer.index == 2, timeout=10000)
+    view.filter_box.setValue(5)  # the second group's filters see maps 4-7
+    assert view.detail.in_channels == (4, 5, 6, 7)
+    assert view.contributions._labels == ("map 4", "map 5", "map 6", "map 7", "bias", "= total")
+    assert "group 2 of 2" in view.sum_label.text()
+
+
+def test_numbers_are_dark_on_light_cells_and_light_on_dark_ones(qtbot, window):
+    win = window("toy_7x7_stride1", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    grid = view.input_view
+    qtbot.waitUntil(grid.numbers_visible, timeout=5000)
+    image = grid.image.image
+    checked = 0
+    for item in grid._texts:
+        if not item.isVisible():
+            continue
+        col, row = int(item.pos().x()), int(item.pos().y())
+        red, green, blue = (int(v) for v in image[row, col, :3])
+        text = item.color
+        assert (text.lightness() < 128) == (red * 0.299 + green * 0.587 + blue * 0.114 > 140)
+        checked += 1
+    assert checked == 49
