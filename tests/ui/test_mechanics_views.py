@@ -340,3 +340,14 @@ def test_numbers_are_dark_on_light_cells_and_light_on_dark_ones(qtbot, window):
         assert (text.lightness() < 128) == (red * 0.299 + green * 0.587 + blue * 0.114 > 140)
         checked += 1
     assert checked == 49
+
+
+def test_the_sigmoid_view_marks_both_saturated_ends_with_their_shares(qtbot, window):
+    """Slides 64-66: saturated neurons kill the gradient; the shaded ends say how many units are there."""
+    win = window("activation_functions", "activation")
+    view = win.activation_view
+    view.layer_box.choose(1)  # the sigmoid
+    pre = win.result.input_of(1)
+    low, high = float((pre < -3.6).mean()), float((pre > 3.6).mean())
+    labels = sorted(item.toPlainText() for item in view.plot.getPlotItem().items if isinstance(item, pg.TextItem))
+    assert labels == sorted([f"saturated: {low * 100:.1f}%", f"saturated: {high * 100:.1f}%"])

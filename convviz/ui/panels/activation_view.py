@@ -98,10 +98,11 @@ class ActivationView(QtWidgets.QWidget):
                 max(high, 6.0 if layer.type in ("sigmoid", "tanh") else 2.0))
         margin = 0.05 * (span[1] - span[0])
         span = (span[0] - margin, span[1] + margin)
-        stats = self._draw_histogram(pre, function, span)
         x = np.linspace(span[0], span[1], 600, dtype=np.float32)
         y, dy = activation_curve(layer, x)
-        self._shade(function.quiet, span, y)
+        # the histogram as tall as most of the curve's range, so its shape reads next to the curve
+        stats = self._draw_histogram(pre, function, span, height=max(1.0, 0.6 * float(y.max() - min(0.0, y.min()))))
+        self._shade(function.quiet, span, y, (stats.low_fraction, stats.high_fraction), function.quiet_label)
         self.plot.plot(x, y, pen=pg.mkPen(theme.accent, width=theme.line_px * 2), name=f"f(x) = {function.formula}")
         if self.gradient_box.isChecked():
             self.plot.plot(x, dy, pen=pg.mkPen(theme.window, width=theme.line_px * 1.5,
@@ -117,34 +118,45 @@ class ActivationView(QtWidgets.QWidget):
         if function.quiet[0] is not None and function.quiet[1] is not None:
             detail = (f" ({stats.low_fraction * 100:.1f}% below {function.quiet[0]:g}, "
                       f"{stats.high_fraction * 100:.1f}% above {function.quiet[1]:g})")
-        self.summary.setText(f"<b style='color:{theme.error}'>{share}</b> of this frame's {stats.count:,} units are "
-                             f"in the {html.escape(function.quiet_label)}{detail}. Inputs range {stats.minimum:.3g} to "
-                             f"{stats.maximum:.3g}.")
+        self.summary.setText(f"<b style='color:{theme.error}'>{share}</b> of this frame's {stats.count:,} units fall "
+                             f"in the shaded region, {html.escape(function.quiet_label)}{detail}. Inputs range "
+                             f"{stats.minimum:.3g} to {stats.maximum:.3g}.")
 
-    def _draw_histogram(self, values: np.ndarray, function, span: tuple[float, float]):
+    def _draw_histogram(self, values: np.ndarray, function, span: tuple[float, float], height: float = 1.0):
         stats = activation_stats(values, function, bins=60, span=span)
         self.stats = stats
-        heights = stats.counts / max(1, stats.counts.max())  # scaled to the plot: the shape is what matters
+        heights = stats.counts / max(1, stats.counts.max()) * height  # scaled to the plot: the shape matters
         centres = (stats.edges[:-1] + stats.edges[1:]) / 2
         width = stats.edges[1] - stats.edges[0]
         colour = QtGui.QColor(self.theme.muted)
         colour.setAlpha(140)
         bars = pg.BarGraphItem(x=centres, height=heights, width=width * 0.95, brush=colour, pen=None)
         self.plot.addItem(bars)
-        self.legend.addItem(bars, "this frame's x (histogram, scaled to 1)")
+        self.legend.addItem(bars, "this frame's x (histogram, scaled)")
         return stats
 
-    def _shade(self, quiet: tuple[float | None, float | None], span: tuple[float, float], y: np.ndarray) -> None:
+    def _shade(self, quiet: tuple[float | None, float | None], span: tuple[float, float], y: np.ndarray,
+               fractions: tuple[float, float], label: str) -> None:
+        """The saturated / dead regions, each with the share of this frame's units that fall in it."""
         colour = QtGui.QColor(self.theme.error)
         colour.setAlpha(45)
         low, high = quiet
-        regions = ([(span[0], low)] if low is not None else []) + ([(high, span[1])] if high is not None else [])
-        for start, end in regions:
+        name = label.split(" (")[0]  # "saturated", "dead side", ...
+        regions = ([(span[0], low, fractions[0])] if low is not None else []) \
+            + ([(high, span[1], fractions[1])] if high is not None else [])
+        font = QtGui.QFont()
+        font.setPointSizeF(self.theme.title_pt)
+        font.setBold(True)
+        for start, end, fraction in regions:
             if end <= start:
                 continue
             region = pg.LinearRegionItem((start, end), movable=False, brush=colour, pen=pg.mkPen(None))
             region.setZValue(-10)
             self.plot.addItem(region)
+            text = pg.TextItem(f"{name}: {fraction * 100:.1f}%", color=self.theme.error, anchor=(0.5, 0))
+            text.setFont(font)
+            text.setPos((start + end) / 2, float(y.max() + y.min()) / 2)  # half way up: clear of the curve
+            self.plot.addItem(text)
 
     def _draw_maxout(self, pre: np.ndarray, pieces: int) -> None:
         stats = maxout_stats(pre, pieces)
