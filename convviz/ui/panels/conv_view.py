@@ -81,39 +81,44 @@ class ConvolutionView(SlidingWindowView):
         self.dot_rows: list[tuple[QtWidgets.QWidget, QtWidgets.QLabel, GridView, GridView, GridView]] = []
         dot_box = QtWidgets.QVBoxLayout()
         dot_box.addWidget(self.dot_title)
+        name_width = QtGui.QFontMetrics(big_label(theme, "", 0.65, bold=True).font()).horizontalAdvance("-0.000")
         headers = QtWidgets.QHBoxLayout()
+        headers.addSpacing(name_width)
         for text, stretch in (("x (the window)", 4), ("", 1), ("w (the filter)", 4), ("", 1),
                               ("x \u00b7 w", 4)):
             headers.addWidget(big_label(theme, text, 0.55, colour=theme.muted), stretch)
         dot_box.addLayout(headers)
+        self.rows_box = QtWidgets.QWidget()  # the slices, one row per input channel shown
+        rows_layout = QtWidgets.QVBoxLayout(self.rows_box)
+        rows_layout.setContentsMargins(0, 0, 0, 0)
+        self._name_width = name_width
         for _ in range(3):  # one row per input channel (up to 3: R, G, B), hidden when unused
             holder = QtWidgets.QWidget()
-            column = QtWidgets.QVBoxLayout(holder)
-            column.setContentsMargins(0, 0, 0, 0)
-            column.setSpacing(0)
-            name = big_label(theme, "", 0.65, bold=True)
+            row = QtWidgets.QHBoxLayout(holder)
+            row.setContentsMargins(0, 0, 0, 0)
+            name = big_label(theme, "", 0.65, bold=True)  # the channel and its sum, left of its slice
+            name.setFixedWidth(name_width)
+            row.addWidget(name)
             views = [GridView(theme) for _ in range(3)]
-            row = QtWidgets.QHBoxLayout()
             for k, view in enumerate(views):
                 view.min_cell_px = 24
-                view.setMinimumSize(60, 60)
+                view.setMinimumSize(40, 40)
                 row.addWidget(view, 4)
                 if k < 2:  # x (times) w (is) x.w, elementwise
                     sign = big_label(theme, "\u00d7" if k == 0 else "=", 1.2, bold=True, colour=theme.muted)
                     sign.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
                     row.addWidget(sign, 1)
-            column.addWidget(name)
-            column.addLayout(row, 1)
-            dot_box.addWidget(holder, 3)
+            rows_layout.addWidget(holder, 1)
             self.dot_rows.append((holder, name, *views))
+        dot_box.addWidget(self.rows_box, 4)
         self.contributions = ContributionsPlot(theme)
-        dot_box.addWidget(self.contributions, 2)
+        dot_box.addWidget(self.contributions, 1)
         self.sum_label = big_label(theme, "", 0.75)
         dot_box.addWidget(self.sum_label)
 
-        body = QtWidgets.QHBoxLayout()
-        body.addLayout(left, 1)
-        body.addLayout(dot_box, 1)
+        self.body = body = QtWidgets.QHBoxLayout()
+        body.addLayout(left, 10)
+        body.addLayout(dot_box, 10)
         self.info = big_label(theme, "", 0.7)
         self.formula = big_label(theme, "", 0.7, colour=theme.muted)
         self.bar = PlaybackBar(self.playback, theme)
@@ -166,6 +171,8 @@ class ConvolutionView(SlidingWindowView):
         self.filter_box.setRange(0, out_channels - 1)
         self.filter_box.setSuffix(f" of {out_channels}")
         self.filter_box.blockSignals(False)
+        # a 5x5 (or larger) filter's three grids of numbers need more width than a 3x3 one
+        self.body.setStretch(1, 10 if max(self.layer.window.kernel) <= 3 else 15)
         self._load_output(keep_step)
 
     def _load_output(self, keep_step: bool = True) -> None:
@@ -289,8 +296,8 @@ class ConvolutionView(SlidingWindowView):
         rows = list(range(len(detail.in_channels)))
         if chosen in detail.in_channels:  # one channel chosen: its row alone, big enough for numbers
             rows = [detail.in_channels.index(chosen)]
-        elif len(rows) > 3:
-            rows = [0]
+        elif len(rows) > 3 or not self.slices_readable(len(rows), detail):
+            rows = [0]  # every slice would be too small to read: the first, the others by 'input' above
         scale = max(float(np.abs(detail.kernel).max()), 1e-6)
         for slot, (holder, label, x_view, w_view, p_view) in enumerate(self.dot_rows):
             visible = slot < len(rows)
@@ -308,12 +315,19 @@ class ConvolutionView(SlidingWindowView):
             w_view.set_cells(kernel, colour_cells(kernel, self._lut, scale))
             product_range = nice_ceiling(max(float(np.abs(products).max()), 1e-6))
             p_view.set_cells(products, colour_cells(products, self._lut, product_range))
-            label.setText(f"{names[channel]}: sum = {number_text(float(detail.channel_sums[k]))}")
+            label.setText(f"{names[channel]}<br>\u03a3 {number_text(float(detail.channel_sums[k]))}")
         several = len(detail.in_channels) > 1
         self.contributions.setVisible(several)
         if several:
             self.contributions.show_sums([names[c] for c in detail.in_channels], detail.channel_sums, detail.bias,
                                          detail.value)
+
+    def slices_readable(self, rows: int, detail: ConvStep) -> bool:
+        """Whether, with ``rows`` slices shown, their cells would still be big enough for numbers."""
+        height = self.rows_box.height() / max(1, rows)
+        width = (self.rows_box.width() - self._name_width) * 4 / 14  # three grids (4) and two signs (1)
+        cell = min(height, width) / max(detail.kernel.shape[1:])
+        return cell >= self.dot_rows[0][2].min_cell_px
 
     def _write_text(self, detail: ConvStep, step: int) -> None:
         layer = self.layer

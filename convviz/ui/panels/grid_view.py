@@ -33,6 +33,12 @@ def number_text(value: float) -> str:
     return "0" if text in ("-0", "0.") else text.rstrip(".")
 
 
+def font_px(cell: float, longest: int) -> int:
+    """The pixel size of numbers of ``longest`` characters in cells of ``cell`` pixels: a digit is
+    ~0.6 of the font's size wide, with a margin in the cell; never above ``MAX_FONT_PX``."""
+    return int(min(cell * 0.82 / (0.62 * max(longest, 2)), cell * 0.42, MAX_FONT_PX))
+
+
 def colour_cells(values: np.ndarray, lut: np.ndarray, half_range: float) -> np.ndarray:
     """(H, W) values as (H, W, 4) uint8 colours, zero at the table's middle."""
     index = np.clip(np.nan_to_num(values, nan=0.0, neginf=-half_range, posinf=half_range) * (127.5 / half_range)
@@ -115,8 +121,7 @@ class GridView(ImageView):
                      for row in range(top, bottom) for col in range(left, right)]
             longest = max((len(text) for _, _, text in cells), default=1)
             font = QtGui.QFont()
-            # a digit is ~0.6 of the font's pixel size wide; leave a margin in the cell
-            font.setPixelSize(int(max(9, min(cell * 0.82 / (0.62 * max(longest, 2)), cell * 0.42, MAX_FONT_PX))))
+            font.setPixelSize(max(9, font_px(cell, longest)))
             font.setBold(True)
             colours = (self.theme.foreground if self.theme.dark else "#ffffff",
                        "#000000" if self.theme.dark else self.theme.foreground)

@@ -145,9 +145,10 @@ class SlidingWindowView(QtWidgets.QWidget):
                                width_px=self.theme.line_px * 2, halo=True)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
-        """A zoomed view keeps its cells readable at the new size."""
+        """Redraw at the new size (once the layouts have settled): a zoomed map keeps its cells
+        readable, the dot product shows as many slices as can be read."""
         super().resizeEvent(event)
-        if self.layer is not None and not self._whole_input:
+        if self.layer is not None:
             QtCore.QTimer.singleShot(0, self, lambda: self.draw_step(self.playback.step))
 
     def _overview_clicked(self, row: int, col: int) -> None:
