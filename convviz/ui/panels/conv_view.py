@@ -66,20 +66,23 @@ class ConvolutionView(SlidingWindowView):
 
         self.input_title = big_label(theme, "Input", 0.8, bold=True)
         self.output_title = big_label(theme, "Output", 0.8, bold=True)
-        outputs = QtWidgets.QVBoxLayout()
+        self.output_box = QtWidgets.QWidget()  # under the input (big filters) or over the dot product
+        outputs = QtWidgets.QVBoxLayout(self.output_box)
+        outputs.setContentsMargins(0, 0, 0, 0)
         outputs.addWidget(self.output_title)
         outputs.addWidget(self.output_view, 1)
-        below = QtWidgets.QHBoxLayout()
-        below.addLayout(outputs, 2)
-        below.addWidget(self.overview_box, 1)
-        left = QtWidgets.QVBoxLayout()
+        self.below = QtWidgets.QHBoxLayout()
+        self.below.addWidget(self.overview_box, 1)
+        self.left = left = QtWidgets.QVBoxLayout()
         left.addWidget(self.input_title)
         left.addWidget(self.input_view, 3)
-        left.addLayout(below, 2)
+        left.addLayout(self.below, 2)
 
         self.dot_title = big_label(theme, "w\u1d40x + b", 0.8, bold=True)
         self.dot_rows: list[tuple[QtWidgets.QWidget, QtWidgets.QLabel, GridView, GridView, GridView]] = []
         dot_box = QtWidgets.QVBoxLayout()
+        self.over_dot = QtWidgets.QVBoxLayout()  # the output's place for small filters
+        dot_box.addLayout(self.over_dot, 3)
         dot_box.addWidget(self.dot_title)
         name_width = QtGui.QFontMetrics(big_label(theme, "", 0.65, bold=True).font()).horizontalAdvance("-0.000")
         headers = QtWidgets.QHBoxLayout()
@@ -129,6 +132,26 @@ class ConvolutionView(SlidingWindowView):
         outer.addWidget(self.info)
         outer.addWidget(self.bar)
 
+    def _arrange(self, small_filter: bool) -> None:
+        """A 3x3 filter's dot product is small: the output map goes over it and the input gets the
+        whole left side; a 5x5 (or larger) filter's three grids of numbers take the whole right side
+        and the output map goes under the input."""
+        if small_filter:
+            self.over_dot.addWidget(self.output_box)
+        else:
+            self.below.insertWidget(0, self.output_box, 2)
+        self.body.setStretch(1, 10 if small_filter else 15)
+        self._fit_below()
+
+    def _fit_below(self) -> None:
+        """The row under the input takes room only when it holds something (output or overview)."""
+        used = self.below.indexOf(self.output_box) >= 0 or not self._whole_input
+        self.left.setStretch(2, 2 if used else 0)
+
+    def show_input(self, values: np.ndarray, rgba: np.ndarray, extra_columns: int = 0) -> None:
+        super().show_input(values, rgba, extra_columns)
+        self._fit_below()
+
     # ---- data -----------------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
         self.info.setText(text)
@@ -171,8 +194,7 @@ class ConvolutionView(SlidingWindowView):
         self.filter_box.setRange(0, out_channels - 1)
         self.filter_box.setSuffix(f" of {out_channels}")
         self.filter_box.blockSignals(False)
-        # a 5x5 (or larger) filter's three grids of numbers need more width than a 3x3 one
-        self.body.setStretch(1, 10 if max(self.layer.window.kernel) <= 3 else 15)
+        self._arrange(max(self.layer.window.kernel) <= 3)
         self._load_output(keep_step)
 
     def _load_output(self, keep_step: bool = True) -> None:

@@ -74,8 +74,11 @@ class GridView(ImageView):
         self.view.sigRangeChanged.connect(lambda *args: self.update_numbers())
         if title:
             self.setToolTip(title)
-        # share space by the layouts' stretch factors alone (a graphics view's own size hint is large)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored)
+        # share space by the layouts' stretch factors (a graphics view's own size hint is large)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt name)
+        return QtCore.QSize(160, 120)
 
     # ---- cells and numbers ---------------------------------------------------------------------------
     def set_cells(self, values: np.ndarray, rgba: np.ndarray) -> None:
