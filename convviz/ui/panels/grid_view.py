@@ -66,6 +66,7 @@ class GridView(ImageView):
         self.show_numbers = True
         self.min_cell_px = 30.0
         self._texts: list[pg.TextItem] = []
+        self._text_state: list[tuple | None] = []  # what each text item shows now (None: hidden)
         self._rects: dict[str, QtWidgets.QGraphicsRectItem] = {}
         self._text_region: tuple | None = None
         self._dark_text = np.zeros((0, 0), bool)
@@ -132,16 +133,22 @@ class GridView(ImageView):
                 if not text:
                     continue
                 item = self._text_item(used)
-                item.setText(text, colours[int(self._dark_text[row, col])])
-                item.setFont(font)
-                item.setPos(col + 0.5, row + 0.5)
+                shown = (text, colours[int(self._dark_text[row, col])], font.pixelSize(), row, col)
+                if self._text_state[used] != shown:  # most cells are unchanged from one step to the next
+                    self._text_state[used] = shown
+                    item.setText(text, shown[1])
+                    item.setFont(font)
+                    item.setPos(col + 0.5, row + 0.5)
                 item.setVisible(True)
                 used += 1
-        for item in self._texts[used:]:
-            item.setVisible(False)
+        for index, item in enumerate(self._texts[used:], start=used):
+            if self._text_state[index] is not None:
+                self._text_state[index] = None
+                item.setVisible(False)
 
     def _text_item(self, index: int) -> pg.TextItem:
         while len(self._texts) <= index:
+            self._text_state.append(None)
             item = pg.TextItem("", color=self.theme.foreground, anchor=(0.5, 0.5))
             item.setZValue(20)
             self.view.addItem(item)
@@ -194,11 +201,19 @@ class GridView(ImageView):
     def zoom_to(self, top: float, left: float, height: float, width: float, margin: float = 1.0) -> None:
         """Show the block (top, left, height, width) of cells in its neighbourhood, with cells about
         ``ZOOM_CELL_PX`` on screen so their numbers can be read (never less than the block and
-        ``margin`` cells around it)."""
+        ``margin`` cells around it). While the block stays in view the grid stands still and the
+        block moves over it; when it leaves, the view jumps so the block is at its left (windows
+        travel left to right), centred in height."""
         rows = max(height + 2 * margin, self.view.height() / ZOOM_CELL_PX)
         cols = max(width + 2 * margin, self.view.width() / ZOOM_CELL_PX)
-        centre_row, centre_col = top + height / 2, left + width / 2
-        self.focus(centre_row - rows / 2, centre_col - cols / 2, centre_row + rows / 2, centre_col + cols / 2)
+        shown = self.view.viewRect()
+        readable = abs(self.cell_pixels() - ZOOM_CELL_PX) < ZOOM_CELL_PX * 0.25
+        inside = (shown.top() <= top - margin and top + height + margin <= shown.bottom()
+                  and shown.left() <= left - margin and left + width + margin <= shown.right())
+        if readable and inside:
+            return
+        first_row, first_col = top + height / 2 - rows / 2, left - margin
+        self.focus(first_row, first_col, first_row + rows, first_col + cols)
 
     def show_all(self) -> None:
         if self.values is not None:
