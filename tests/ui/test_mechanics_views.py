@@ -351,3 +351,23 @@ def test_the_sigmoid_view_marks_both_saturated_ends_with_their_shares(qtbot, win
     low, high = float((pre < -3.6).mean()), float((pre > 3.6).mean())
     labels = sorted(item.toPlainText() for item in view.plot.getPlotItem().items if isinstance(item, pg.TextItem))
     assert labels == sorted([f"saturated: {low * 100:.1f}%", f"saturated: {high * 100:.1f}%"])
+
+
+def test_a_small_window_shows_one_slice_big_enough_for_numbers(qtbot, window):
+    """Slide 51's 5x5x3 filter: three slices when they fit with numbers, one (R) when they would not;
+    the waterfall still adds up all three."""
+    win = window("slide51_ten_5x5", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    assert view.below.indexOf(view.output_box) >= 0  # a 5x5 filter: the output map goes under the input
+    qtbot.waitUntil(lambda: [h.isVisible() for h, *_ in view.dot_rows] == [True, True, True], timeout=5000)
+    win.resize(900, 560)
+    qtbot.waitUntil(lambda: [h.isVisible() for h, *_ in view.dot_rows] == [True, False, False], timeout=5000)
+    assert view.contributions._labels[:3] == ("R", "G", "B")
+
+
+def test_a_three_by_three_filter_puts_the_output_over_the_dot_product(qtbot, window):
+    win = window("toy_7x7_stride2", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    assert view.over_dot.indexOf(view.output_box) >= 0 and view.below.indexOf(view.output_box) < 0
