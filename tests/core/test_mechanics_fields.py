@@ -11,6 +11,7 @@ through its live units, so there the gradient set is only a subset of the box.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -19,6 +20,9 @@ from convviz.core.compute import build_module
 from convviz.core.geometry import analyze
 from convviz.core.mechanics import related_region
 from convviz.core.spec import NetworkSpec
+
+# torch.func's first use scripts a helper and warns that torch.jit.script is deprecated: not ours
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 
 
 @st.composite
