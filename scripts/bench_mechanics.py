@@ -62,24 +62,15 @@ def bench_views(repeat: int) -> None:
     from PySide6 import QtWidgets
 
     from convviz.core.presets import load_preset
-    from convviz.ui.app import application
-    from convviz.ui.main_window import MainWindow
+    from convviz.ui.app import settle, window_with_first_frame
 
-    app = application()
     for spec, layout in ((NetworkSpec.from_dict(BIG), "convolution"), (NetworkSpec.from_dict(BIG), "pooling"),
                          (load_preset("webcam_default"), "convolution"), (load_preset("toy_7x7_stride2"),
                                                                           "convolution")):
-        window = MainWindow(spec, device="cpu")
-        window.resize(1600, 1000)
-        window.show()
-        deadline = time.time() + 60
-        while window.result is None and time.time() < deadline:
-            app.processEvents()
-            time.sleep(0.01)
+        window = window_with_first_frame(spec)
         window.show_layout(layout)
         view = window.tabs.currentWidget()
-        for _ in range(10):
-            app.processEvents()
+        settle()
         last = view.playback.count - 1
 
         def step(s: int, view=view) -> None:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from convviz.core.presets import load_preset  # noqa: E402
-from convviz.ui.app import application, save_window_grab  # noqa: E402
+from convviz.ui.app import save_window_grab, settle, window_with_first_frame  # noqa: E402
 from convviz.ui.selection import Unit  # noqa: E402
 
 SHOTS = (
@@ -33,32 +32,16 @@ SHOTS = (
 )
 
 
-def settle(app, seconds: float = 0.3) -> None:
-    end = time.time() + seconds
-    while time.time() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("resources/screenshots"))
     args = parser.parse_args()
-    from convviz.ui.main_window import MainWindow
-
-    app = application()
     for name, preset, layout, action in SHOTS:
-        window = MainWindow(load_preset(preset), device="cpu")
-        window.resize(1600, 1000)
-        window.show()
-        deadline = time.time() + 60
-        while window.result is None and time.time() < deadline:
-            app.processEvents()
-            time.sleep(0.01)
+        window = window_with_first_frame(load_preset(preset))
         window.show_layout(layout)
-        settle(app)
+        settle()
         action(window)
-        settle(app)
+        settle()
         save_window_grab(window, args.out / name)
         print(f"saved {args.out / name}")
         window.bridge.stop()

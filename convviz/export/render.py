@@ -88,22 +88,13 @@ def render_main(argv: Sequence[str]) -> int:
 
 
 def _render(spec, source, args, size, out: Path, clip: bool, view_name: str) -> int:
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtWidgets
 
     from convviz.export.clips import ExportError, Recording, write_clip
     from convviz.export.frames import image_to_rgb, render_widget, save_png
-    from convviz.ui.app import application
-    from convviz.ui.main_window import MainWindow
-    from convviz.ui.theme import THEMES
+    from convviz.ui.app import settle, window_with_first_frame
 
-    app = application()
-    window = MainWindow(spec, source, device="auto", theme=THEMES[args.theme])
-    window.resize(*size)
-    window.show()
-    loop = QtCore.QEventLoop()
-    window.frameShown.connect(lambda sequence: loop.quit())
-    QtCore.QTimer.singleShot(120_000, loop.quit)
-    loop.exec()
+    window = window_with_first_frame(spec, source, args.theme, size)
     try:
         if window.result is None:
             print("convviz: the network produced no frame in time", file=sys.stderr)
@@ -113,8 +104,7 @@ def _render(spec, source, args, size, out: Path, clip: bool, view_name: str) -> 
             return 2
         window.focus_layer(args.layer - 1)
         window.show_layout(LAYOUT_OF[view_name])
-        for _ in range(3):
-            app.processEvents()
+        settle()
         view = window.tabs.currentWidget()
         playback = getattr(view, "playback", None)
         if view_name != "maps" and playback is not None:
@@ -129,7 +119,7 @@ def _render(spec, source, args, size, out: Path, clip: bool, view_name: str) -> 
         for step in range(steps):
             if playback is not None and view_name != "maps":
                 playback.go(step)
-            app.processEvents()
+            QtWidgets.QApplication.processEvents()
             image = render_widget(target, args.scale)
             if recording is not None:
                 recording.add(image_to_rgb(image))

@@ -7,9 +7,12 @@ arrives. Frames are H x W x 3 uint8 RGB, or any array ``core.preprocess.to_rgb8`
 
 from __future__ import annotations
 
+import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +48,35 @@ class FrameSource(ABC):
 
     def describe(self) -> str:
         return self.name
+
+
+class CaptureThreadSource(FrameSource):
+    """A live source that reads an OpenCV capture on a thread of its own (webcams, video files), so
+    reading the next frame overlaps the network's work on this one."""
+
+    live = True
+
+    def __init__(self) -> None:
+        self.capture: Any = None
+        self._running = False
+        self._thread: threading.Thread | None = None
+
+    def _start_reading(self, capture: Any, loop: Callable[[], None], name: str) -> None:
+        """Keep ``capture`` and run ``loop`` (which reads while ``self._running``) on a thread."""
+        self.capture = capture
+        self._running = True
+        self._thread = threading.Thread(target=loop, name=name, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the reading thread, then release the device or file. Safe to call twice."""
+        self._running = False
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=2.0)
+        if self.capture is not None:
+            self.capture.release()
+            self.capture = None
 
 
 class StillSource(FrameSource):

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from convviz.core.errors import SourceError
-from convviz.sources.base import Frame, FrameSource
+from convviz.sources.base import CaptureThreadSource, Frame
 
 RESOLUTIONS = ((320, 240), (640, 480), (1280, 720), (1920, 1080))
 
@@ -62,10 +62,8 @@ def probe_cameras(limit: int = 8, opener: Callable[[int], Capture] = open_captur
     return working
 
 
-class CameraSource(FrameSource):
+class CameraSource(CaptureThreadSource):
     """Camera ``index`` at about ``resolution`` (width, height); the newest frame wins."""
-
-    live = True
 
     def __init__(self, index: int = 0, resolution: tuple[int, int] | None = (640, 480),
                  opener: Callable[[int], Capture] = open_capture, timeout: float = 3.0):
@@ -74,15 +72,13 @@ class CameraSource(FrameSource):
         self.opener = opener
         self.timeout = timeout
         self.name = f"camera {index}"
-        self.capture: Capture | None = None
         self._lock = threading.Condition()
         self._latest: np.ndarray | None = None
         self._latest_number = 0
         self._given_number = 0
         self._capture_ms = 0.0
         self._failure: str | None = None
-        self._running = False
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     def describe(self) -> str:
         if self.resolution is None:
@@ -101,15 +97,11 @@ class CameraSource(FrameSource):
         if not ok or frame is None:
             capture.release()
             raise SourceError(f"camera {self.index} gives no picture: it may be busy in another program")
-        self.capture = capture
         height, width = frame.shape[:2]
         self.resolution = (width, height)
         self._latest, self._latest_number, self._given_number = frame, 1, 0
         self._failure = None
-        self._running = True
-        self._thread = threading.Thread(target=self._capture_loop, name=f"convviz-camera-{self.index}",
-                                        daemon=True)
-        self._thread.start()
+        self._start_reading(capture, self._capture_loop, f"convviz-camera-{self.index}")
 
     def _capture_loop(self) -> None:
         failures = 0
@@ -155,12 +147,3 @@ class CameraSource(FrameSource):
             self._given_number = number
         assert frame is not None
         return Frame(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), number, capture_ms=capture_ms)
-
-    def close(self) -> None:
-        self._running = False
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=2.0)
-        if self.capture is not None:
-            self.capture.release()
-            self.capture = None

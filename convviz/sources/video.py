@@ -9,37 +9,32 @@ from __future__ import annotations
 
 import os
 import queue
-import threading
 import time
 from pathlib import Path
 
 import cv2
 
 from convviz.core.errors import SourceError
-from convviz.sources.base import Frame, FrameSource
+from convviz.sources.base import CaptureThreadSource, Frame
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
 _END = object()
 
 
-class VideoSource(FrameSource):
+class VideoSource(CaptureThreadSource):
     """Frames of a video file, RGB. ``paced``: no faster than the file's fps; ``loop``: start over at
     the end (otherwise the end is a SourceError)."""
 
-    live = True
-
     def __init__(self, path: str | os.PathLike[str], paced: bool = True, loop: bool = True):
+        super().__init__()
         self.path = Path(path)
         self.name = self.path.name
         self.paced = paced
         self.loop = loop
-        self.capture: cv2.VideoCapture | None = None
         self.fps = 25.0
         self.index = 0
         self._next_time = 0.0
         self._queue: queue.Queue = queue.Queue(maxsize=2)
-        self._running = False
-        self._thread: threading.Thread | None = None
 
     def open(self) -> None:
         if self.path.is_dir():
@@ -57,13 +52,10 @@ class VideoSource(FrameSource):
         capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
         fps = capture.get(cv2.CAP_PROP_FPS)
         self.fps = fps if fps and 1.0 <= fps <= 240.0 else 25.0
-        self.capture = capture
         self.index = 0
         self._next_time = time.monotonic()
         self._queue = queue.Queue(maxsize=2)
-        self._running = True
-        self._thread = threading.Thread(target=self._decode_loop, name="convviz-video", daemon=True)
-        self._thread.start()
+        self._start_reading(capture, self._decode_loop, "convviz-video")
 
     def _decode_loop(self) -> None:
         capture = self.capture
@@ -106,15 +98,6 @@ class VideoSource(FrameSource):
         rgb, capture_ms = item
         self.index += 1
         return Frame(rgb, self.index, capture_ms=capture_ms)
-
-    def close(self) -> None:
-        self._running = False
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout=2.0)
-        if self.capture is not None:
-            self.capture.release()
-            self.capture = None
 
 
 __all__ = ["VIDEO_SUFFIXES", "VideoSource"]

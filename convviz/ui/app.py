@@ -32,6 +32,29 @@ def save_window_grab(window: QtWidgets.QWidget, path: Path) -> None:
         raise OSError(f"could not write {path}")
 
 
+def window_with_first_frame(spec: NetworkSpec, source: FrameSource | None = None, theme_name: str = "dark",
+                            size: tuple[int, int] = (1600, 1000), timeout_ms: int = SNAPSHOT_TIMEOUT_MS):
+    """A shown window (offscreen when headless) that has drawn its first frame, for headless
+    rendering and scripts; ``window.result`` is None if no frame came within the timeout."""
+    from convviz.ui.main_window import MainWindow
+
+    application()
+    window = MainWindow(spec, source, device="auto", theme=THEMES[theme_name])
+    window.resize(*size)
+    window.show()
+    loop = QtCore.QEventLoop()
+    window.frameShown.connect(lambda sequence: loop.quit())
+    QtCore.QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+    return window
+
+
+def settle() -> None:
+    """Let Qt lay out and paint what changed (after switching a view or a step), before a grab."""
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+
+
 def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
                theme_name: str = "dark", size: tuple[int, int] = (1600, 1000), snapshot: Path | None = None,
                network_path: Path | None = None, present: bool = False, stats_frames: int | None = None,
