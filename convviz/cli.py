@@ -57,7 +57,7 @@ def gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convviz",
         description="Make a convolutional neural network visible. Subcommands: 'convviz info --help', "
-                    "'convviz render --help'.")
+                    "'convviz render --help', 'convviz desktop-entry --help'.")
     parser.add_argument("--version", action="version", version=f"convviz {__version__}")
     parser.add_argument("--net", help="a preset name or a network .json file (default: the last one used, "
                                       f"else {DEFAULT_PRESET})")
@@ -154,18 +154,21 @@ def gui_main(argv: Sequence[str]) -> int:
     except ConvvizError as error:
         return _fail(str(error))
     theme = args.theme
-    if interactive:  # what the command line leaves open comes from the last run
-        from convviz.ui.session import restore_network, restore_source
-        from convviz.ui.settings import Settings
+    try:
+        if interactive:  # what the command line leaves open comes from the last run
+            from convviz.ui.session import restore_network, restore_source
+            from convviz.ui.settings import Settings
 
-        settings = Settings()
+            settings = Settings()
+            if spec is None:
+                spec, network_path, preset = restore_network(settings.get("network"))
+            if source is None and not args.net:
+                source = restore_source(settings.get("source"))
+            theme = theme or settings.get("theme")
         if spec is None:
-            spec, network_path, preset = restore_network(settings.get("network"))
-        if source is None and not args.net:
-            source = restore_source(settings.get("source"))
-        theme = theme or settings.get("theme")
-    if spec is None:
-        spec = resolve_network(DEFAULT_PRESET)
+            spec = resolve_network(DEFAULT_PRESET)
+    except ConvvizError as error:
+        return _fail(str(error))
     theme = theme if theme in ("dark", "light") else "dark"
     if args.stats and not args.frames:
         args.frames = 300
@@ -187,6 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "info":
         return info_main(argv[1:])
+    if argv and argv[0] == "desktop-entry":
+        from convviz.desktop import desktop_main
+
+        return desktop_main(argv[1:])
     if argv and argv[0] == "render":
         from convviz.export.render import render_main
 

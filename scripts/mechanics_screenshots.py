@@ -1,6 +1,6 @@
 """Render the README's screenshots of the mechanics views (the real window, offscreen).
 
-    .venv/bin/python scripts/mechanics_screenshots.py [--out resources/screenshots]
+    .venv/bin/python scripts/mechanics_screenshots.py [--out docs/screenshots]
 
 One PNG per lecture example: 7x7 input / 3x3 filter / stride 2, 32x32x3 with ten 5x5 filters and
 pad 2, the stride-3 misfit, 2x2 max pooling, ReLU's dead side, and a unit's receptive field lit in
@@ -34,7 +34,7 @@ SHOTS = (
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("resources/screenshots"))
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     args = parser.parse_args()
     for name, preset, layout, action in SHOTS:
         window = window_with_first_frame(load_preset(preset))

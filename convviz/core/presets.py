@@ -1,50 +1,51 @@
-"""The lecture presets shipped in ``resources/presets`` and how a name or a path becomes a network."""
+"""The lecture presets shipped in ``resources/presets`` and how a name or a path becomes a network.
+
+A preset is a *name* (letters, digits, ``_`` and ``-``), never a path: ``../x`` is not a preset.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
+from convviz.core import resources
 from convviz.core.errors import SpecError
 from convviz.core.spec import NetworkSpec
 
 DEFAULT_PRESET = "webcam_default"
-
-
-def resources_dir() -> Path:
-    """The ``resources/`` folder (override with CONVVIZ_RESOURCES, e.g. for a relocated install)."""
-    override = os.environ.get("CONVVIZ_RESOURCES")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2] / "resources"
-
-
-def presets_dir() -> Path:
-    return resources_dir() / "presets"
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]{0,99}")
 
 
 def preset_names() -> list[str]:
     """Every preset's name (its file name without .json), sorted."""
-    return sorted(path.stem for path in presets_dir().glob("*.json"))
+    return resources.names("presets", ".json")
 
 
-def preset_path(name: str) -> Path:
-    return presets_dir() / f"{name}.json"
+def is_preset_name(text: str) -> bool:
+    return bool(_NAME.fullmatch(text)) and text in preset_names()
 
 
 def load_preset(name: str) -> NetworkSpec:
-    path = preset_path(name)
-    if not path.is_file():
-        raise SpecError(f"no preset called {name!r}; presets: {', '.join(preset_names())}")
-    return NetworkSpec.load(path)
+    """The preset called ``name``; SpecError naming the known ones if there is none."""
+    if not _NAME.fullmatch(name) or name not in preset_names():
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        raise SpecError(f"no preset called {shown!r}; presets: {', '.join(preset_names())}")
+    text = resources.read_text("presets", f"{name}.json")
+    try:
+        return NetworkSpec.from_json(text, source=f"preset {name}")
+    except SpecError as error:
+        raise SpecError(f"convviz's preset {name} is broken ({error.message}); reinstall convviz",
+                        error.layer, error.key) from None
 
 
 def resolve_network(name_or_path: str | os.PathLike[str]) -> NetworkSpec:
     """A network from a file path, or else a preset of that name."""
     text = os.fspath(name_or_path)
     path = Path(text)
-    if path.suffix.lower() == ".json" or os.sep in text or path.exists():
-        if not path.exists() and preset_path(path.stem).is_file() and os.sep not in text:
+    looks_like_path = path.suffix.lower() == ".json" or os.sep in text or (os.altsep or os.sep) in text
+    if looks_like_path or path.exists():
+        if not path.exists() and os.sep not in text and is_preset_name(path.stem):
             return load_preset(path.stem)
         if not path.exists():
             raise SpecError(f"network file {text} does not exist (and no preset has that name; presets: "

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from convviz.core.atomic import write_text_atomic
 from convviz.core.errors import SpecError
 from convviz.core.layers import LAYER_TYPES, NO_DEFAULT, check_value
 
@@ -286,22 +286,3 @@ def _dump_json(data: Any) -> str:
 
 def _flat_list(value: Any) -> bool:
     return isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a crash or full disk never leaves a half-written file."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise

@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from convviz.core.spec import write_text_atomic
+from convviz.core.atomic import write_text_atomic
+from convviz.core.errors import ConvvizError
 
 RECENT_LIMIT = 8
 
@@ -50,7 +51,7 @@ class Settings:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(self.path, json.dumps(self.values, indent=2))
             return True
-        except OSError:
+        except (OSError, ConvvizError):
             return False
 
     def recent_networks(self) -> list[str]:

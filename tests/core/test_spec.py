@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pytest
 
+from convviz.core.atomic import WriteError
 from convviz.core.errors import SpecError
 from convviz.core.spec import InputSpec, LayerSpec, NetworkSpec
 
@@ -123,7 +124,7 @@ def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", fail)
     changed = NetworkSpec.from_dict({**SLIDE_51, "name": "changed"})
-    with pytest.raises(OSError):
+    with pytest.raises(WriteError, match="the disk is full; nothing was changed"):
         changed.save(path)
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir()] == ["net.json"]

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtGui, QtWidgets
 
+from convviz.core.atomic import write_text_atomic
 from convviz.core.errors import ConvvizError
-from convviz.core.spec import InputSpec, NetworkSpec, write_text_atomic
+from convviz.core.spec import InputSpec, NetworkSpec
 from convviz.core.torch_code import export_torch_code
 from convviz.core.weights_io import load_layer_weights, load_state_dict
 from convviz.ui.settings import Settings
@@ -119,9 +120,8 @@ class NetworkFiles:
         """Save atomically; on failure say why and keep everything (the network stays unsaved)."""
         try:
             self.window.spec.save(path)
-        except OSError as error:
-            reason = "the disk is full" if error.errno == 28 else (error.strerror or str(error))
-            self.window.show_error(f"cannot save {path.name}: {reason}. Nothing was lost; try another folder.")
+        except ConvvizError as error:
+            self.window.show_error(f"{error}. Nothing was lost; try another folder.")
             return False
         self.window.network_path = path
         self.window.editor.history.mark_saved()
@@ -151,8 +151,8 @@ class NetworkFiles:
             return
         try:
             write_text_atomic(Path(path), code)
-        except OSError as error:
-            self.window.show_error(f"cannot save {Path(path).name}: {error.strerror or error}")
+        except ConvvizError as error:
+            self.window.show_error(str(error))
             return
         self.window.show_message(f"Saved {path}")
 

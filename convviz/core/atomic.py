@@ -1,0 +1,125 @@
+"""Every file convviz writes goes through here: a temporary file in the same folder, flushed to disk,
+checked, then renamed over the target. A full disk, a read-only folder or a crash midway leaves the
+old file exactly as it was, and the message says why in words (not "[Errno 28]").
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from convviz.core.errors import ConvvizError
+
+
+class WriteError(ConvvizError):
+    """A file that could not be written; the old file (if any) is untouched."""
+
+
+def reason(error: OSError) -> str:
+    """An OSError in words a lecturer understands."""
+    code = error.errno
+    if code == errno.ENOSPC or code == errno.EDQUOT:
+        return "the disk is full"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied (the folder is not writable)"
+    if code == errno.EROFS:
+        return "the disk is read-only"
+    if code == errno.ENOENT:
+        return "the folder does not exist"
+    if code == errno.EISDIR:
+        return "that is a folder"
+    if code == errno.ENAMETOOLONG:
+        return "the file name is too long"
+    if code == errno.EEXIST:
+        return "a file of that name is in the way"
+    return error.strerror or str(error)
+
+
+def _folder(target: Path) -> Path:
+    return target.parent if str(target.parent) else Path(".")
+
+
+def check_folder(target: Path) -> None:
+    """WriteError now (before any work) if ``target``'s folder cannot take a new file."""
+    folder = _folder(target)
+    if not folder.is_dir():
+        raise WriteError(f"cannot save {target.name}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise WriteError(f"cannot save {target.name}: the folder {folder} is not writable")
+    if target.exists() and not target.is_file():
+        raise WriteError(f"cannot save {target.name}: {target} is not a regular file")
+
+
+def temporary_beside(target: Path) -> Path:
+    """A new, empty hidden file next to ``target`` with the same suffix (encoders pick formats by it)."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".partial{target.suffix}", dir=_folder(target))
+    os.close(fd)
+    return Path(name)
+
+
+def remove_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+def replace_with(target: str | os.PathLike[str], write: Callable[[Path], None],
+                 check: Callable[[Path], None] | None = None) -> Path:
+    """``write(temporary)`` fills a temporary file beside ``target``; ``check(temporary)`` may raise to
+    refuse it (too small, wrong frame count, not decodable); only then does it replace ``target``.
+
+    Raises WriteError with the reason; the temporary file never stays behind.
+    """
+    target = Path(target)
+    check_folder(target)
+    try:
+        temporary = temporary_beside(target)
+    except OSError as error:
+        raise WriteError(f"cannot save {target.name}: {reason(error)}") from None
+    try:
+        write(temporary)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        if temporary.stat().st_size == 0:
+            raise WriteError(f"cannot save {target.name}: nothing was written (is the disk full?)")
+        if check is not None:
+            check(temporary)
+        if target.exists():
+            try:
+                os.chmod(temporary, target.stat().st_mode & 0o777)
+            except OSError:
+                pass
+        else:
+            os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except OSError as error:
+        remove_quietly(temporary)
+        raise WriteError(f"cannot save {target.name}: {reason(error)}; nothing was changed") from None
+    except BaseException:
+        remove_quietly(temporary)
+        raise
+    return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
+    def write(path: Path) -> None:
+        with open(path, "wb") as handle:
+            handle.write(data)
+
+    if not data:
+        raise WriteError(f"cannot save {Path(target).name}: there is nothing to write")
+    return replace_with(target, write)
+
+
+def write_text_atomic(target: str | os.PathLike[str], text: str) -> Path:
+    return write_bytes_atomic(target, text.encode("utf-8"))
