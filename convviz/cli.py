@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from convviz import __version__
+from convviz.core.budget import check_network
 from convviz.core.errors import ConvvizError
 from convviz.core.geometry import analyze
 from convviz.core.presets import DEFAULT_PRESET, preset_names, resolve_network
@@ -35,6 +36,9 @@ def info_main(argv: Sequence[str]) -> int:
                         help=f"a preset name or a network .json file (presets: {', '.join(preset_names())})")
     parser.add_argument("--input", metavar="CxHxW", help="input size instead of the network's own, e.g. 3x32x32")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--strict", action="store_true",
+                        help="a stride that does not fit is an error (exit 2), as in the lecture's exercise; "
+                             "without it, convviz runs it as torch does (rounding down) and warns")
     args = parser.parse_args(argv)
     try:
         spec = resolve_network(args.net)
@@ -43,13 +47,20 @@ def info_main(argv: Sequence[str]) -> int:
         return _fail(str(error))
     if input_spec is not None:
         spec = spec.with_input(input_spec)
-    geometry = analyze(spec)
+    geometry = analyze(spec, strict=args.strict)
     if args.json:
         print(json.dumps(summary_dict(spec, geometry), indent=2))
     else:
         print(format_table(spec, geometry))
     if geometry.error is not None:
         return _fail(str(geometry.error))
+    for warning in geometry.warnings:
+        print(f"convviz: warning: {warning} (torch runs it, rounding down; --strict makes this an error)",
+              file=sys.stderr)
+    try:
+        check_network(geometry, spec.name)
+    except ConvvizError as error:
+        return _fail(str(error))
     return 0
 
 

@@ -35,10 +35,14 @@ def test_info_input_override(capsys):
     assert json.loads(capsys.readouterr().out)["layers"][0]["output_shape"] == [10, 64, 64]
 
 
-def test_info_on_a_stride_that_does_not_fit_exits_2_with_the_lecture_message(capsys):
-    assert main(["info", "--net", "toy_7x7_stride3"]) == 2
+def test_info_on_a_stride_that_does_not_fit_warns_and_strict_exits_2(capsys):
+    """torch runs the lecture's 7x7 / stride 3 (2x2 output); info says why the lecture objects."""
+    assert main(["info", "--net", "toy_7x7_stride3"]) == 0
+    captured = capsys.readouterr()
+    assert "1x2x2" in captured.out and "warning" in captured.err and "(7 - 3)/3 + 1 = 2.33" in captured.err
+    assert main(["info", "--net", "toy_7x7_stride3", "--strict"]) == 2
     err = capsys.readouterr().err
-    assert "(7 - 3)/3 + 1 = 2.33" in err and "Traceback" not in err
+    assert "(7 - 3)/3 + 1 = 2.33" in err and "Padding 1 would fit" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("content", ['{"input": 3}', "not json at all", '{"input": {"channels": 3, "height": 8, '

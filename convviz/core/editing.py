@@ -12,19 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from convviz.core.compute import conv_weights
 from convviz.core.errors import SpecError
-from convviz.core.layers import LAYER_TYPES, NO_DEFAULT
+from convviz.core.layers import NO_DEFAULT, layer_type
 from convviz.core.spec import InputSpec, LayerSpec, NetworkSpec
+
+# what a tensor's explicit values depend on: changing one of these drops them (they no longer fit)
+SHAPE_KEYS = ("out_channels", "out_features", "kernel_size", "groups", "num_parameters", "affine")
 
 
 def new_layer(type_name: str) -> LayerSpec:
     """A layer as the editor adds it: the lecture's sensible defaults (conv: 8 filters, 3x3, stride 1,
     padding 1), required keys filled in."""
-    if type_name not in LAYER_TYPES:
-        raise SpecError(f"unknown layer type {type_name!r}")
     params = {}
-    for param in LAYER_TYPES[type_name].params:
+    for param in layer_type(type_name).params:
         if param.editor_default is not NO_DEFAULT:
             params[param.name] = param.editor_default
     return LayerSpec.create(type_name, params)
@@ -66,13 +66,11 @@ def set_param(spec: NetworkSpec, index: int, key: str, value: Any) -> NetworkSpe
     weights depend on (channels, kernel size, groups) drops them, since they no longer fit."""
     layer = spec.layers[index]
     changes: dict[str, Any] = {key: value}
-    if layer.get("weight") is not None and key in ("out_channels", "kernel_size", "groups"):
-        changes["weight"] = None
-        if isinstance(layer.get("bias"), tuple):
-            changes["bias"] = True
+    if key in SHAPE_KEYS:
+        changes.update(_without_tensors(layer))
     if key == "out_channels" and isinstance(layer.get("init"), tuple):
         changes["init"] = "kaiming"
-    if key == "init" and layer.get("weight") is not None:
+    if key == "init" and isinstance(layer.get("weight"), np.ndarray):
         changes["weight"] = None
     layers = _layers(spec)
     layers[index] = layer.with_params(index, **changes)
@@ -89,33 +87,49 @@ def rename(spec: NetworkSpec, name: str) -> NetworkSpec:
     return replace(spec, name=name)
 
 
-def in_channels_of(spec: NetworkSpec, index: int) -> int:
-    """The channels entering layer ``index`` (its conv weights' second dimension x groups)."""
-    from convviz.core.geometry import analyze
-
-    geometry = analyze(spec)
-    if index > len(geometry.layers):
-        raise SpecError(f"layer {index + 1} comes after a layer that cannot work; fix that one first")
-    return geometry.shape_before(index)[0] if index else spec.input.channels
+def _without_tensors(layer: LayerSpec) -> dict[str, Any]:
+    """The changes that drop a layer's explicit tensors (a bias list becomes plain ``bias: true``)."""
+    changes: dict[str, Any] = {}
+    for name in layer_type(layer.type).tensors:
+        value = layer.get(name)
+        if isinstance(value, np.ndarray):
+            param = layer_type(layer.type).param(name)
+            changes[name] = True if param.kind == "bias" else None
+    return changes
 
 
 def current_weights(spec: NetworkSpec, index: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """A conv layer's weights and biases as the network uses them now (explicit, hand-made or seeded)."""
+    """A filter layer's weights and biases as the network uses them now (explicit, hand-made or seeded)."""
+    from convviz.core.compute import layer_tensors
+
     layer = spec.layers[index]
-    if layer.type != "conv2d":
-        raise SpecError(f"layer {index + 1} is a {layer.type}, not a convolution")
-    return conv_weights(layer, in_channels_of(spec, index))
+    if not layer_type(layer.type).has_filters:
+        raise SpecError(f"layer {index + 1} is a {layer.type}, which has no filters")
+    tensors = layer_tensors(spec, index)
+    return tensors["weight"], tensors.get("bias")
+
+
+def set_tensors(spec: NetworkSpec, index: int, tensors: dict[str, np.ndarray]) -> NetworkSpec:
+    """Explicit values for some of layer ``index``'s tensors (by their state-dict names), stored in the
+    spec (validated: shapes are checked by the geometry, NaN and infinity refused)."""
+    layer = spec.layers[index]
+    known = layer_type(layer.type).tensors
+    unknown = [name for name in tensors if name not in known]
+    if unknown:
+        raise SpecError(f"layer {index + 1} ({layer.type}) has no tensor {unknown[0]!r}; it has "
+                        f"{', '.join(known) or 'none'}")
+    layers = _layers(spec)
+    layers[index] = layer.with_params(index, **{name: np.asarray(value, dtype=np.float32)
+                                                for name, value in tensors.items()})
+    return spec.with_layers(layers)
 
 
 def set_weights(spec: NetworkSpec, index: int, weight: np.ndarray, bias: np.ndarray | None = None) -> NetworkSpec:
-    """Explicit weights (and biases) for a conv or linear layer, stored inline in the spec."""
-    layer = spec.layers[index]
-    changes: dict[str, Any] = {"weight": np.asarray(weight, dtype=np.float32)}
+    """Explicit weights (and biases) for a layer with a weight tensor (conv, linear)."""
+    tensors = {"weight": weight}
     if bias is not None:
-        changes["bias"] = [float(v) for v in np.asarray(bias).ravel()]
-    layers = _layers(spec)
-    layers[index] = layer.with_params(index, **changes)
-    return spec.with_layers(layers)
+        tensors["bias"] = bias
+    return set_tensors(spec, index, tensors)
 
 
 def set_weight_value(spec: NetworkSpec, index: int, out_channel: int, in_channel: int, row: int, col: int,
@@ -134,7 +148,7 @@ def set_filter(spec: NetworkSpec, index: int, name: str, out_channel: int | None
         return set_param(spec, index, "init", name)
     out_channels = layer.params["out_channels"]
     init = layer.params["init"]
-    if layer.get("weight") is not None or init == "kaiming":
+    if isinstance(layer.get("weight"), np.ndarray) or init == "kaiming":
         # other filters keep their current numbers: make them explicit, then set this one
         from convviz.core.filters import make_filter
 
@@ -150,9 +164,7 @@ def set_filter(spec: NetworkSpec, index: int, name: str, out_channel: int | None
 def reinitialise(spec: NetworkSpec, index: int, seed: int) -> NetworkSpec:
     """Fresh seeded random (kaiming) weights: explicit weights and per-filter names are dropped."""
     layer = spec.layers[index]
-    changes: dict[str, Any] = {"init": "kaiming", "seed": seed, "weight": None}
-    if isinstance(layer.get("bias"), tuple):
-        changes["bias"] = True
+    changes: dict[str, Any] = {"init": "kaiming", "seed": seed, **_without_tensors(layer)}
     layers = _layers(spec)
     layers[index] = layer.with_params(index, **changes)
     return spec.with_layers(layers)
@@ -219,3 +231,10 @@ class EditHistory:
 
     def mark_saved(self) -> None:
         self.saved_at = self.position
+
+    def drop_redo(self) -> None:
+        """Forget the states after the current one (a state that could not be built, say)."""
+        del self.states[self.position + 1:]
+        del self.labels[self.position + 1:]
+        if self.saved_at is not None and self.saved_at > self.position:
+            self.saved_at = None

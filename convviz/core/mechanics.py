@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convviz.core.geometry import LayerGeometry, NetworkGeometry, Window, WindowGeometry
+from convviz.core.geometry import LayerGeometry
+from convviz.core.layers.activations import ActivationFunction
 from convviz.core.spec import LayerSpec
+from convviz.core.windows import Window, WindowGeometry
 
 
 def _taps(volume: np.ndarray, window: Window, geometry: WindowGeometry, fill: float) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +125,7 @@ def pool_step(volume: np.ndarray, layer: LayerGeometry, channel: int, step: int)
     geometry = layer.window
     assert geometry is not None, "pool_step needs a pooling layer"
     window = geometry.window(step)
-    kind = "max" if layer.type == "maxpool2d" else "avg"
+    kind = layer.kind.pooling
     patch, in_padding = _taps(volume[channel:channel + 1], window, geometry, -np.inf if kind == "max" else 0.0)
     patch = patch[0]
     if kind == "max":
@@ -137,75 +139,29 @@ def pool_step(volume: np.ndarray, layer: LayerGeometry, channel: int, step: int)
 
 # ---- activation functions -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ActivationFunction:
-    """A pointwise activation with its gradient, and the region where it saturates or dies.
-
-    ``quiet`` describes the inputs where the gradient is (nearly) zero: ``(low, high)`` means x < low
-    or x > high (either may be None); ``quiet_label`` what the lecture calls it.
-    """
-
-    name: str
-    formula: str
-    quiet: tuple[float | None, float | None]
-    quiet_label: str
-
-
 def activation_function(layer: LayerSpec) -> ActivationFunction | None:
-    """The function of an activation layer (None for maxout and softmax, which are not pointwise)."""
-    p = layer.params
-    kind = layer.type
-    if kind == "sigmoid":
-        # sigma'(x) < 10% of its peak (0.25) beyond |x| = 3.6: "saturated neurons kill the gradient"
-        return ActivationFunction("sigmoid", "1 / (1 + e^-x)", (-3.6, 3.6), "saturated (gradient < 10% of its peak)")
-    if kind == "tanh":
-        return ActivationFunction("tanh", "tanh(x)", (-1.82, 1.82), "saturated (gradient < 10% of its peak)")
-    if kind == "relu":
-        return ActivationFunction("ReLU", "max(0, x)", (0.0, None), "dead side (x < 0: output and gradient 0)")
-    if kind == "leaky_relu":
-        slope = p["negative_slope"]
-        return ActivationFunction("leaky ReLU", f"max({slope:g}x, x)", (0.0, None),
-                                  f"leaky side (x < 0: gradient {slope:g}, never dead)")
-    if kind == "prelu":
-        return ActivationFunction("PReLU", "max(alpha x, x)", (0.0, None), "negative side (x < 0: gradient alpha)")
-    if kind == "elu":
-        # alpha e^x < 10% of alpha below x = ln(0.1)
-        return ActivationFunction("ELU", f"x if x >= 0 else {p['alpha']:g}(e^x - 1)", (float(np.log(0.1)), None),
-                                  "saturated negative side (gradient < 10%)")
-    return None
+    """The function of a pointwise activation layer, as its type states it (None for the others)."""
+    from convviz.core.layers import layer_type
+
+    kind = layer_type(layer.type)
+    return kind.function(layer) if kind.explained_as == "curve" else None  # type: ignore[attr-defined]
 
 
-def prelu_alpha(layer: LayerSpec) -> np.ndarray:
-    """PReLU's alphas as the layer uses them (explicit weights, or the init value)."""
-    weight = layer.get("weight")
-    if weight is not None:
-        return np.asarray(weight, dtype=np.float32)
-    return np.full(layer.params["num_parameters"], layer.params["init"], np.float32)
-
-
-def activation_curve(layer: LayerSpec, x: np.ndarray, channel: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(f(x), f'(x)) for an activation layer, computed with torch's own functions and autograd."""
+def activation_curve(layer: LayerSpec, geometry: LayerGeometry, x: np.ndarray,
+                     channel: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(f(x), f'(x)) of an activation layer for channel ``channel``, computed by the layer's own torch
+    module and autograd (so PReLU's learned alphas, ELU's alpha... are exactly what runs)."""
     import torch
-    import torch.nn.functional as F  # noqa: N812
 
+    module = geometry.kind.build(layer, geometry)
+    channels = geometry.input_shape[0]
     t = torch.tensor(np.asarray(x, dtype=np.float32), requires_grad=True)
-    kind = layer.type
-    if kind == "relu":
-        y = F.relu(t)
-    elif kind == "sigmoid":
-        y = torch.sigmoid(t)
-    elif kind == "tanh":
-        y = torch.tanh(t)
-    elif kind == "leaky_relu":
-        y = F.leaky_relu(t, layer.params["negative_slope"])
-    elif kind == "elu":
-        y = F.elu(t, layer.params["alpha"])
-    elif kind == "prelu":
-        alphas = prelu_alpha(layer)
-        alpha = float(alphas[min(channel, len(alphas) - 1)])
-        y = F.prelu(t, torch.tensor([alpha]))
-    else:
-        raise ValueError(f"{kind} has no single curve")
+    onehot = torch.zeros(channels)
+    onehot[min(channel, channels - 1)] = 1.0
+    batch = t[:, None] * onehot[None, :]  # (points, channels): only ``channel`` carries x
+    if len(geometry.input_shape) == 3:
+        batch = batch[:, :, None, None]
+    y = module(batch).reshape(len(t), channels)[:, min(channel, channels - 1)]
     y.sum().backward()
     return y.detach().numpy(), t.grad.numpy()
 
@@ -259,75 +215,3 @@ def maxout_stats(pre_activation: np.ndarray, pieces: int) -> MaxoutStats:
     winners = grouped.argmax(axis=1)
     fractions = np.bincount(winners.ravel(), minlength=pieces) / max(1, winners.size)
     return MaxoutStats(pieces, fractions.astype(np.float32))
-
-
-# ---- which units are connected -------------------------------------------------------------------------
-
-def channels_seen(geometry: NetworkGeometry, source: int, target: int, channel: int) -> range | list[int]:
-    """The channels of layer ``source``'s output (-1: the input) that unit channel ``channel`` of
-    layer ``target`` depends on: all of them through a convolution (or its group), the same one
-    through pooling and pointwise activations, a group of pieces through maxout."""
-    channels = {channel}
-    for layer in reversed(geometry.layers[source + 1:target + 1]):
-        if layer.type == "conv2d":
-            seen: set[int] = set()
-            for c in channels:
-                seen.update(layer.input_channels_of(c))
-            channels = seen
-        elif layer.type == "maxout":
-            pieces = layer.input_shape[0] // layer.output_shape[0]
-            channels = {c * pieces + k for c in channels for k in range(pieces)}
-        elif len(layer.output_shape) != 3 or len(layer.input_shape) != 3:
-            return range(geometry.shape_of(source)[0])
-    ordered = sorted(channels)
-    if ordered == list(range(ordered[0], ordered[-1] + 1)):
-        return range(ordered[0], ordered[-1] + 1)
-    return ordered
-
-
-def channels_reached(geometry: NetworkGeometry, source: int, target: int, channel: int) -> range | list[int]:
-    """The channels of layer ``target`` that depend on channel ``channel`` of layer ``source``."""
-    count = geometry.shape_of(target)[0]
-    return [c for c in range(count) if channel in channels_seen(geometry, source, target, c)]
-
-
-@dataclass(frozen=True)
-class Related:
-    """How a chosen unit relates to one layer's maps (what a linked panel highlights).
-
-    ``kind``: "unit" (the unit itself), "field" (the pixels it sees: its receptive field),
-    "reach" (the units that see it), "whole" (a flatten lies between: everything). ``box`` is
-    (top, left, bottom, right), exclusive, in that layer's map pixels, clipped to the map;
-    ``unclipped`` the field before clipping (it may reach into the zero padding).
-    """
-
-    kind: str
-    channels: tuple[int, ...]
-    box: tuple[int, int, int, int]
-    unclipped: tuple[int, int, int, int] | None = None
-
-
-def related_region(geometry: NetworkGeometry, layer: int, channel: int, row: int, col: int,
-                   target: int) -> Related | None:
-    """What layer ``target`` (-1: the input) should highlight for the unit (channel, row, col) of
-    layer ``layer`` (-1: an input pixel). None when the target is a flat vector."""
-    target_shape = geometry.shape_of(target)
-    if len(target_shape) != 3:
-        return None
-    channels, height, width = target_shape
-    unit_shape = geometry.shape_of(layer)
-    if target == layer:
-        return Related("unit", (channel,), (row, col, row + 1, col + 1))
-    if target < layer:
-        box = geometry.field_box(target, layer, row, col) if len(unit_shape) == 3 else None
-        if box is None:
-            return Related("whole", tuple(range(channels)), (0, 0, height, width))
-        field = geometry.field_between(target, layer)
-        seen = tuple(channels_seen(geometry, target, layer, channel))
-        return Related("field", seen, box, field.span(row, col) if field is not None else None)
-    if len(unit_shape) != 3:
-        return None
-    box = geometry.reach_box(layer, target, row, col, row + 1, col + 1)
-    if box is None:
-        return None
-    return Related("reach", tuple(channels_reached(geometry, layer, target, channel)), box)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,16 +19,11 @@ import numpy as np
 
 from convviz.core.atomic import write_text_atomic
 from convviz.core.errors import SpecError
-from convviz.core.layers import LAYER_TYPES, NO_DEFAULT, check_value
+from convviz.core.layers import NO_DEFAULT, check_value, layer_label, layer_type
+from convviz.core.layers.params import describe_value, pair
 
 FORMAT_VERSION = 1
-
-
-def layer_label(index: int | None, type_name: str | None = None) -> str:
-    """How messages name a layer: 'layer 3 (conv2d)'; 1-based, as a lecturer counts."""
-    if index is None:
-        return "network"
-    return f"layer {index + 1}" + (f" ({type_name})" if type_name else "")
+_MODULE_NAME = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
 
 
 @dataclass(frozen=True)
@@ -103,24 +99,28 @@ class LayerSpec:
 
     type: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    name: str = ""  # the layer's module name in a published state dict ("features.0"); "" for none
 
     @classmethod
     def create(cls, type_name: str, params: Mapping[str, Any] | None = None,
-               index: int | None = None) -> LayerSpec:
+               index: int | None = None, name: str = "") -> LayerSpec:
         """Validate ``params`` for a layer of ``type_name``; ``index`` only names it in messages."""
+        if not isinstance(name, str) or (name and not _MODULE_NAME.fullmatch(name)):
+            raise SpecError(f"{layer_label(index)}: 'name' must be a module name like \"features.0\", not "
+                            f"{describe_value(name)}", index, "name")
         params = dict(params or {})
-        if type_name not in LAYER_TYPES:
-            raise SpecError(
-                f"{layer_label(index)}: unknown layer type {type_name!r}; known types: {', '.join(LAYER_TYPES)}",
-                index, "type")
-        layer_type = LAYER_TYPES[type_name]
-        label = layer_label(index, type_name)
-        unknown = [key for key in params if key not in layer_type.param_names]
+        try:
+            kind = layer_type(type_name)
+        except SpecError as error:
+            raise SpecError(f"{layer_label(index)}: {error.message}", index, "type") from None
+        label = layer_label(index, kind.name)
+        unknown = [key for key in params if key not in kind.param_names]
         if unknown:
-            known = ", ".join(layer_type.param_names) or "none"
-            raise SpecError(f"{label}: unknown key {unknown[0]!r}; known keys: {known}", index, unknown[0])
+            known = ", ".join(kind.param_names) or "none"
+            raise SpecError(f"{label}: unknown key {describe_value(unknown[0])}; known keys: {known}", index,
+                            str(unknown[0]))
         values: dict[str, Any] = {}
-        for param in layer_type.params:
+        for param in kind.params:
             if param.name not in params:
                 if param.required:
                     raise SpecError(f"{label}: missing key {param.name!r} ({param.help or param.kind})",
@@ -132,31 +132,29 @@ class LayerSpec:
                 values[param.name] = check_value(param, params[param.name])
             except ValueError as error:
                 raise SpecError(f"{label}: {param.name!r} {error}", index, param.name) from None
-        return cls(type_name, values)
+        return cls(kind.name, values, name)
 
     @classmethod
     def from_dict(cls, data: Any, index: int | None = None) -> LayerSpec:
         if not isinstance(data, Mapping):
-            raise SpecError(f"{layer_label(index)}: must be an object with a \"type\" key, not {data!r}",
+            raise SpecError(f"{layer_label(index)}: must be an object with a \"type\" key, not {describe_value(data)}",
                             index)
         if "type" not in data:
             raise SpecError(f"{layer_label(index)}: missing key 'type'", index, "type")
-        params = {k: v for k, v in data.items() if k != "type"}
-        return cls.create(data["type"], params, index)
+        params = {k: v for k, v in data.items() if k not in ("type", "name")}
+        return cls.create(data["type"], params, index, data.get("name", ""))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: tuples become lists, arrays nested lists."""
-        return {"type": self.type, **{k: _to_json_value(v) for k, v in self.params.items()}}
+        named = {"name": self.name} if self.name else {}
+        return {"type": self.type, **named, **{k: _to_json_value(v) for k, v in self.params.items()}}
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)
 
     def pair(self, name: str) -> tuple[int, int]:
         """A spatial parameter as (height, width) whether it was given as one number or two."""
-        value = self.params[name]
-        if isinstance(value, tuple):
-            return (int(value[0]), int(value[1]))
-        return (int(value), int(value))
+        return pair(self.params[name])
 
     def with_params(self, index: int | None = None, **changes: Any) -> LayerSpec:
         """A copy with some parameters changed (validated). A value of None removes the key."""
@@ -166,12 +164,12 @@ class LayerSpec:
                 params.pop(key, None)
             else:
                 params[key] = value
-        return LayerSpec.create(self.type, params, index)
+        return LayerSpec.create(self.type, params, index, self.name)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LayerSpec):
             return NotImplemented
-        return (self.type == other.type and self.params.keys() == other.params.keys()
+        return (self.type == other.type and self.name == other.name and self.params.keys() == other.params.keys()
                 and all(_values_equal(v, other.params[k]) for k, v in self.params.items()))
 
     def __hash__(self) -> int:

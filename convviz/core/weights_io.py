@@ -1,105 +1,180 @@
 """Loading weights someone else trained: one layer's from a .npy file, a whole network's from a
-PyTorch state dict. Never unpickled: ``np.load(allow_pickle=False)``, ``torch.load(weights_only=True)``.
+PyTorch state dict (a torchvision ``.pth``, or one saved from an ``nn.Sequential`` like this network).
+
+Never unpickled: ``np.load(allow_pickle=False)``, ``torch.load(weights_only=True)``. Everything is
+checked before anything changes: a key, a shape or a value that does not fit is listed (which layer,
+expected against found) and nothing is half-loaded.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
 
-from convviz.core.editing import set_weights
+from convviz.core.editing import set_tensors
 from convviz.core.errors import SpecError
-from convviz.core.geometry import analyze, size_text
-from convviz.core.spec import NetworkSpec, layer_label
+from convviz.core.geometry import analyze
+from convviz.core.layers import layer_label, size_text
+from convviz.core.spec import NetworkSpec
 
-WEIGHTED = ("conv2d", "linear", "prelu")
+IGNORED_KEYS = ("num_batches_tracked",)  # batch norm's training counter: nothing convviz shows
 
 
-def expected_weight_shape(spec: NetworkSpec, index: int) -> tuple[int, ...]:
-    """The weight shape layer ``index`` needs, as torch stores it."""
+def _regular(path: Path, what: str) -> Path:
+    """The file as a regular, non-empty file, or SpecError in words (a FIFO or device is never opened)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise SpecError(f"cannot read {path.name}: no such file") from None
+    except OSError as error:
+        raise SpecError(f"cannot read {path.name}: {error.strerror or error}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SpecError(f"{path} is a folder, not {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise SpecError(f"{path.name} is not a regular file (a pipe or a device), not {what}")
+    if info.st_size == 0:
+        raise SpecError(f"{path.name} is empty (0 bytes), not {what}")
+    return path
+
+
+def expected_tensors(spec: NetworkSpec, index: int) -> dict[str, tuple[int, ...]]:
+    """The tensors layer ``index`` takes and their shapes, as torch stores them."""
     geometry = analyze(spec)
     if index >= len(geometry.layers):
         raise SpecError(f"{layer_label(index, spec.layers[index].type)} cannot work yet; fix it before "
                         "loading weights into it")
-    layer, layer_geometry = spec.layers[index], geometry.layers[index]
-    if layer.type == "conv2d":
-        kernel = layer.pair("kernel_size")
-        return (layer.params["out_channels"], layer_geometry.input_shape[0] // layer.params["groups"], *kernel)
-    if layer.type == "linear":
-        return (layer.params["out_features"], layer_geometry.input_shape[0])
-    if layer.type == "prelu":
-        return (layer.params["num_parameters"],)
-    raise SpecError(f"{layer_label(index, layer.type)} has no weights")
+    layer = geometry.layers[index]
+    return layer.kind.tensor_shapes(spec.layers[index], layer.input_shape)
+
+
+def _numbers(array: np.ndarray, where: str) -> np.ndarray:
+    """float32 values, or SpecError saying why not (complex, not numbers, NaN, beyond float32)."""
+    if np.iscomplexobj(array):
+        raise SpecError(f"{where} holds complex numbers; weights are real")
+    if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+        raise SpecError(f"{where} holds {array.dtype} values, not numbers")
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = array.astype(np.float32)
+    bad = int(np.count_nonzero(~np.isfinite(values)))
+    if bad:
+        raise SpecError(f"{where} holds {bad:,} value(s) that are NaN, infinite or beyond float32's range")
+    return values
 
 
 def load_layer_weights(spec: NetworkSpec, index: int, path: str | os.PathLike[str]) -> NetworkSpec:
-    """Layer ``index``'s weights from a .npy array of exactly the shape torch uses."""
-    path = Path(path)
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise SpecError(f"cannot read {path.name} as a .npy array: {error}") from None
-    if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.number):
-        raise SpecError(f"{path.name} does not hold one array of numbers")
-    expected = expected_weight_shape(spec, index)
+    """Layer ``index``'s weight tensor from a .npy array of exactly the shape torch uses."""
+    path = _regular(Path(path), "a .npy array")
+    expected = expected_tensors(spec, index)
     label = layer_label(index, spec.layers[index].type)
-    if tuple(array.shape) != expected:
-        raise SpecError(f"{path.name} holds a {size_text(array.shape)} array but {label} needs "
-                        f"{size_text(expected)}")
-    return set_weights(spec, index, array.astype(np.float32))
+    if "weight" not in expected:
+        raise SpecError(f"{label} has no weights")
+    try:
+        mapped = np.load(path, allow_pickle=False, mmap_mode="r")  # the header first: nothing big is read yet
+    except (OSError, ValueError, EOFError) as error:
+        reason = str(error)[:120] or type(error).__name__
+        raise SpecError(f"cannot read {path.name} as a .npy array ({reason})") from None
+    if not isinstance(mapped, np.ndarray):
+        raise SpecError(f"{path.name} holds several arrays (an .npz); save one array with np.save")
+    if mapped.ndim == 0:
+        raise SpecError(f"{path.name} holds a single number, not a {size_text(expected['weight'])} array for {label}")
+    if tuple(mapped.shape) != expected["weight"]:
+        raise SpecError(f"{path.name} holds a {size_text(mapped.shape)} array but {label} needs "
+                        f"{size_text(expected['weight'])}")
+    return set_tensors(spec, index, {"weight": _numbers(np.asarray(mapped), path.name)})
+
+
+def layer_keys(spec: NetworkSpec, index: int) -> str:
+    """The prefix of layer ``index``'s tensors in a state dict: its name if the network file gives one
+    (torchvision's 'features.0'), else its position ('0', as in an nn.Sequential)."""
+    return spec.layers[index].name or str(index)
+
+
+def read_state_dict(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """A state dict file as plain float arrays by name, read safely; SpecError with the reason otherwise."""
+    import torch
+
+    path = _regular(Path(path), "a PyTorch state dict")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception as error:  # torch raises many kinds for files that are not plain state dicts
+        first = (str(error).strip().splitlines() or [""])[0][:120]
+        raise SpecError(f"{path.name} is not a PyTorch state dict convviz can load safely "
+                        f"({type(error).__name__}{': ' + first if first else ''})") from None
+    if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]  # a training checkpoint: the weights are inside
+    if not isinstance(state, dict) or not state:
+        raise SpecError(f"{path.name} is not a state dict (a mapping of names to tensors)")
+    arrays: dict[str, np.ndarray] = {}
+    for key, tensor in state.items():
+        if not isinstance(key, str):
+            raise SpecError(f"{path.name}: the key {str(key)[:40]!r} is not a name; a state dict's keys are "
+                            "names like 'features.0.weight'")
+        if not isinstance(tensor, torch.Tensor):
+            raise SpecError(f"{path.name}: '{key}' is a {type(tensor).__name__}, not a tensor")
+        if tensor.is_meta or tensor.layout != torch.strided:
+            kind = "a meta tensor (no values)" if tensor.is_meta else f"a {tensor.layout} tensor"
+            raise SpecError(f"{path.name}: '{key}' is {kind}; convviz loads ordinary dense tensors")
+        if key.endswith(IGNORED_KEYS):
+            continue
+        if tensor.is_complex():
+            raise SpecError(f"{path.name}: '{key}' holds complex numbers; weights are real")
+        arrays[key] = tensor.detach().numpy()
+    return arrays
 
 
 def load_state_dict(spec: NetworkSpec, path: str | os.PathLike[str]) -> NetworkSpec:
-    """Every weighted layer's weights from a state dict saved from an ``nn.Sequential`` like this
-    network (keys '0.weight', '0.bias', ..., optionally with a common prefix such as 'model.')."""
-    import torch
-
-    path = Path(path)
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises many kinds for files that are not plain state dicts
-        raise SpecError(f"{path.name} is not a PyTorch state dict convviz can load safely "
-                        f"({type(error).__name__}: {str(error).splitlines()[0][:120]})") from None
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise SpecError(f"{path.name} is not a state dict (a mapping of names to tensors)")
-    result = spec
+    """Every tensor of every layer from a state dict: keys '<layer>.<tensor>' where <layer> is the
+    layer's name in the network file (torchvision's 'features.0', 'classifier.6') or its position
+    ('0', '3', ...), optionally under a common prefix such as 'model.'. All or nothing."""
+    name = Path(path).name
+    state = read_state_dict(path)
+    geometry = analyze(spec)
+    if geometry.error is not None and geometry.error.layer is not None:
+        raise SpecError(f"the network cannot work yet ({geometry.error}); fix it before loading weights")
+    problems: list[str] = []
+    found: dict[int, dict[str, np.ndarray]] = {}
     used: set[str] = set()
-    for index, layer in enumerate(spec.layers):
-        if layer.type not in WEIGHTED:
-            continue
-        label = layer_label(index, layer.type)
-        key = _find(state, f"{index}.weight")
-        expected = expected_weight_shape(result, index)
-        if key is None:
-            raise SpecError(f"{path.name} has no weights for {label} (looked for '{index}.weight' of shape "
-                            f"{size_text(expected)})")
-        weight = state[key].detach().float().numpy()
-        if tuple(weight.shape) != expected:
-            raise SpecError(f"{path.name}: '{key}' is {size_text(weight.shape)} but {label} needs "
-                            f"{size_text(expected)}")
-        used.add(key)
-        bias = None
-        bias_key = _find(state, f"{index}.bias")
-        if bias_key is not None and layer.type != "prelu":
-            bias = state[bias_key].detach().float().numpy()
-            if layer.params.get("bias") is False:
-                raise SpecError(f"{path.name} has a bias for {label}, which has bias=false")
-            if bias.shape != (expected[0],):
-                raise SpecError(f"{path.name}: '{bias_key}' has {bias.size} values but {label} has "
-                                f"{expected[0]} outputs")
-            used.add(bias_key)
-        result = set_weights(result, index, weight, bias)
-    left = sorted(set(state) - used)
-    if left:
-        raise SpecError(f"{path.name} has weights this network has no place for: {', '.join(left[:4])}"
-                        + (" ..." if len(left) > 4 else ""))
+    for layer in geometry.layers:
+        label = layer_label(layer.index, layer.type)
+        for tensor, shape in layer.kind.tensor_shapes(spec.layers[layer.index], layer.input_shape).items():
+            wanted = f"{layer_keys(spec, layer.index)}.{tensor}"
+            key = _find(state, wanted)
+            if key is None:
+                problems.append(f"{label}: no '{wanted}' (expected {size_text(shape)})")
+                continue
+            used.add(key)
+            array = state[key]
+            if tuple(array.shape) != tuple(shape):
+                problems.append(f"{label}: '{key}' is {size_text(array.shape)}, expected {size_text(shape)}")
+                continue
+            found.setdefault(layer.index, {})[tensor] = array
+    extra = sorted(set(state) - used)
+    if extra:
+        more = f" and {len(extra) - 4} more" if len(extra) > 4 else ""
+        problems.append(f"weights this network has no place for: {', '.join(extra[:4])}{more}")
+    if problems:
+        shown = problems[:6] + ([f"... {len(problems) - 6} more"] if len(problems) > 6 else [])
+        raise SpecError(f"{name} does not fit this network; nothing was loaded:\n  " + "\n  ".join(shown))
+    result = spec
+    for index, tensors in found.items():
+        checked = {tensor: _numbers(array, f"{name}: '{layer_keys(spec, index)}.{tensor}'")
+                   for tensor, array in tensors.items()}
+        for array in checked.values():
+            array.setflags(write=False)
+        result = set_tensors(result, index, checked)
     return result
 
 
-def _find(state: dict, suffix: str) -> str | None:
+def _find(state: dict[str, np.ndarray], suffix: str) -> str | None:
     if suffix in state:
         return suffix
     matches = [key for key in state if key.endswith("." + suffix)]
     return matches[0] if len(matches) == 1 else None
+
+
+def parameter_count(state: dict[str, np.ndarray]) -> int:
+    return sum(math.prod(array.shape) for array in state.values())

@@ -40,14 +40,12 @@ def render_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _default_view(layer_type: str) -> str:
-    if layer_type == "conv2d":
-        return "conv"
-    if layer_type in ("maxpool2d", "avgpool2d"):
-        return "pool"
-    if layer_type in ("relu", "leaky_relu", "prelu", "sigmoid", "tanh", "elu", "maxout", "softmax"):
-        return "activation"
-    return "maps"
+def _default_view(type_name: str) -> str:
+    """The view that explains a layer of this type (its type says), else the maps."""
+    from convviz.core.layers import layer_type
+
+    view = layer_type(type_name).view
+    return {"convolution": "conv", "pooling": "pool", "activation": "activation"}.get(view or "", "maps")
 
 
 def _progress(done: int, total: int, label: str) -> None:
@@ -132,7 +130,7 @@ def _render(spec, source, args, size, out: Path, clip: bool, view_name: str) -> 
         print(f"convviz: {error}", file=sys.stderr)
         return 2
     finally:
-        window.editor.history.mark_saved()  # nothing to ask about: render never edits
+        window.document.history.mark_saved()  # nothing to ask about: render never edits
         window.close()
         QtWidgets.QApplication.processEvents()
     if clip:

@@ -31,13 +31,27 @@ class Timings:
 
 
 @dataclass(frozen=True)
+class Built:
+    """A network ready to run: spec, geometry and runner made together and swapped as one object, so a
+    frame never pairs one network's geometry with another's outputs."""
+
+    spec: NetworkSpec
+    geometry: NetworkGeometry
+    runner: Runner
+
+    @classmethod
+    def make(cls, spec: NetworkSpec, device: str) -> Built:
+        geometry = analyze(spec)
+        return cls(spec, geometry, Runner(spec, device, geometry))
+
+
+@dataclass(frozen=True)
 class Computed:
     """A frame after the network, before display images: what stage 1 hands to stage 2."""
 
     frame: Frame
     source_name: str
-    spec: NetworkSpec
-    geometry: NetworkGeometry
+    built: Built
     prepared: Prepared
     activations: Activations
     prepare_ms: float
@@ -57,8 +71,7 @@ class FrameResult:
     sequence: int
     frame: Frame
     source_name: str
-    spec: NetworkSpec
-    geometry: NetworkGeometry
+    built: Built
     prepared: Prepared
     activations: Activations
     images: tuple[LayerImage | None, ...]
@@ -67,8 +80,20 @@ class FrameResult:
     messages: tuple[str, ...] = field(default=())
 
     @property
+    def spec(self) -> NetworkSpec:
+        return self.built.spec
+
+    @property
+    def geometry(self) -> NetworkGeometry:
+        return self.built.geometry
+
+    @property
     def outputs(self) -> tuple[np.ndarray, ...]:
         return self.activations.outputs
+
+    def tensors(self, index: int) -> dict[str, np.ndarray]:
+        """Layer ``index``'s weights as the network that made this frame holds them."""
+        return self.built.runner.tensors(index)
 
     def input_of(self, index: int) -> np.ndarray:
         """What layer ``index`` receives: the network input for layer 0, else the previous output."""
@@ -88,36 +113,40 @@ class Engine:
         self.shown_layers: frozenset[int] | None = None  # layers whose maps are on screen (None: all)
         self.device_request = device
         self.sequence = 0
-        self.set_network(spec)
+        self.initial = spec  # built by the first set_network or compute, on the thread that computes
+        self.built: Built | None = None
 
     def set_network(self, spec: NetworkSpec) -> None:
-        self.spec = spec
-        self.geometry: NetworkGeometry = analyze(spec)
-        self.runner = Runner(spec, self.device_request, self.geometry)
+        """Build the new network first; only if that works does it replace the old one (one assignment).
+        Raises whatever building raised, with the old network still whole."""
+        if self.built is not None and spec is self.built.spec:
+            return
+        self.built = Built.make(spec, self.device_request)
 
     def set_device(self, device: str) -> None:
+        built = Built.make(self.built.spec if self.built is not None else self.initial, device)
         self.device_request = device
-        self.runner = Runner(self.spec, device, self.geometry)
-
-    @property
-    def device_message(self) -> str | None:
-        return self.runner.device_choice.message
+        self.built = built
 
     def compute(self, frame: Frame, source_name: str = "") -> Computed:
         """Stage 1: the picture as network input, through every layer."""
         start = time.perf_counter()
-        spec_input = self.spec.input
+        if self.built is None:
+            self.set_network(self.initial)
+        built = self.built  # one network for the whole frame, whatever changes meanwhile
+        assert built is not None
+        spec_input = built.spec.input
         if frame.synthetic and max(spec_input.height, spec_input.width) <= TOY_LIMIT:
             prepared = toy_prepared(spec_input)
         else:
             prepared = prepare(frame.image, spec_input)
         prepared_at = time.perf_counter()
-        activations = self.runner.run(prepared.tensor)
+        activations = built.runner.run(prepared.tensor)
         forward_at = time.perf_counter()
         messages = list(prepared.notes)
-        if self.device_message:
-            messages.append(self.device_message)
-        return Computed(frame, source_name, self.spec, self.geometry, prepared, activations,
+        if built.runner.device_choice.message:
+            messages.append(built.runner.device_choice.message)
+        return Computed(frame, source_name, built, prepared, activations,
                         (prepared_at - start) * 1000, (forward_at - prepared_at) * 1000, tuple(messages))
 
     def paint(self, computed: Computed) -> FrameResult:
@@ -134,7 +163,7 @@ class Engine:
         self.sequence += 1
         timings = Timings(computed.frame.capture_ms, computed.prepare_ms, computed.forward_ms, paint_ms,
                           computed.activations.layer_ms)
-        return FrameResult(self.sequence, computed.frame, computed.source_name, computed.spec, computed.geometry,
+        return FrameResult(self.sequence, computed.frame, computed.source_name, computed.built,
                            computed.prepared, computed.activations, images, timings, computed.activations.device,
                            computed.messages)
 

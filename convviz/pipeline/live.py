@@ -25,6 +25,8 @@ from convviz.sources.base import Frame, FrameSource
 
 ResultCallback = Callable[[FrameResult], None]
 MessageCallback = Callable[[str], None]
+RefusedCallback = Callable[[NetworkSpec, str], None]
+STOP_WAIT_S = 0.5  # what stop() waits for the threads; a source stuck in read() is closed when it returns
 
 
 @dataclass
@@ -35,10 +37,9 @@ class _Requests:
     spec: NetworkSpec | None = None
     device: str | None = None
     frozen: bool | None = None
-    refresh: bool = False
 
     def pending(self) -> bool:
-        return bool(self.source or self.spec or self.device or self.frozen is not None or self.refresh)
+        return bool(self.source or self.spec or self.device or self.frozen is not None)
 
 
 def fast_floats() -> None:
@@ -69,24 +70,29 @@ class LivePipeline:
     """Runs an Engine on two threads (compute, paint).
 
     ``on_result`` is called on the paint thread with each result; the receiver must call ``ack()``
-    once it has drawn it. ``on_error`` gets messages for the user (a network that cannot be built);
-    ``on_source_lost`` is told when a live source stops delivering; ``on_source_changed`` when a new
-    source opened.
+    once it has drawn it. ``on_error`` gets messages for the user; ``on_network_refused(spec, message)``
+    says a network could not be built (the previous one keeps running); ``on_source_lost`` is told
+    when a live source stops delivering; ``on_source_changed`` when a new source opened.
+
+    The source belongs to the compute thread: only it opens, reads and closes sources, so a source is
+    never closed while it is being read.
     """
 
     def __init__(self, engine: Engine, source: FrameSource, on_result: ResultCallback,
                  on_error: MessageCallback | None = None, on_source_lost: MessageCallback | None = None,
-                 on_source_changed: Callable[[FrameSource], None] | None = None):
+                 on_source_changed: Callable[[FrameSource], None] | None = None,
+                 on_network_refused: RefusedCallback | None = None):
         self.engine = engine
-        self.source = source
+        self._source = source
         self.on_result = on_result
         self.on_error = on_error or (lambda message: None)
         self.on_source_lost = on_source_lost or self.on_error
         self.on_source_changed = on_source_changed or (lambda source: None)
+        self.on_network_refused = on_network_refused or (lambda spec, message: self.on_error(message))
         self.frozen = False
         self.last_frame: Frame | None = None
         self.source_ok = True
-        self._requests = _Requests(source=source, refresh=True)  # opened on the compute thread
+        self._requests = _Requests(source=source, spec=engine.initial)  # opened and built on the compute thread
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)  # one condition for every state change below
         self._job: Computed | None = None  # computed, waiting for the paint thread
@@ -106,16 +112,16 @@ class LivePipeline:
         for thread in self._threads:
             thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = STOP_WAIT_S) -> None:
+        """Ask both threads to end and wait briefly; never blocks the caller for long. The compute
+        thread closes the source itself as it ends (at once, or when a read in progress returns)."""
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
         for thread in self._threads:
             thread.join(timeout)
-        try:
-            self.source.close()
-        except Exception:  # closing must never stop an exit
-            pass
+        if not self._threads:
+            _close_quietly(self._source)  # never started: nobody else will close it
 
     def ack(self) -> None:
         """The last result has been drawn: the next may come."""
@@ -141,10 +147,6 @@ class LivePipeline:
     def set_frozen(self, frozen: bool) -> None:
         self._request(frozen=frozen)
 
-    def refresh(self) -> None:
-        """Compute the current frame again."""
-        self._request(refresh=True)
-
     def set_lut(self, lut: np.ndarray) -> None:
         """New colours: the current frame is painted again (no recompute)."""
         with self._wake:
@@ -169,52 +171,71 @@ class LivePipeline:
             while True:
                 if self._stopping:
                     return None
-                live = self.source.live and self.source_ok and not self.frozen
+                live = self._source.live and self.source_ok and not self.frozen
                 if self._requests.pending() or live:
                     requests, self._requests = self._requests, _Requests()
                     return requests
                 self._wake.wait()
 
+    def _switch_source(self, new: FrameSource) -> bool:
+        """Open ``new`` and make it the source; the old one is closed (first, if both hold the same
+        device: a camera cannot be opened twice). If ``new`` fails, the old one stays (reopened if it
+        had to be closed) and the user is told. True if the source changed."""
+        old = self._source
+        same_device = new is old or (old.device is not None and new.device == old.device)
+        if same_device:
+            _close_quietly(old)  # a retry, or another resolution of the same camera
+        try:
+            new.open()
+        except ConvvizError as error:
+            self.on_error(str(error))
+            if new is old:
+                self.source_ok = False  # the retry failed: the last picture stays, Retry again later
+            elif same_device:
+                try:
+                    old.open()
+                except ConvvizError as reopen_error:
+                    self.source_ok = False
+                    self.on_source_lost(str(reopen_error))
+            return False
+        self._source = new
+        self.source_ok = True
+        self.last_frame = None
+        if not same_device:
+            _close_quietly(old)
+        self.on_source_changed(new)
+        return True
+
     def _apply(self, requests: _Requests) -> bool:
         """Apply changes; True if the current frame must be computed again."""
-        changed = requests.refresh
+        changed = False
         if requests.source is not None:
-            new = requests.source
+            changed = self._switch_source(requests.source) or changed
+        if requests.spec is not None:
             try:
-                new.open()
-            except ConvvizError as error:
-                self.on_error(str(error))  # the current source and picture stay
-            else:
-                old, self.source = self.source, new
-                self.source_ok = True
-                self.last_frame = None
-                if old is not new:
-                    try:
-                        old.close()
-                    except Exception:  # a dead device may fail to close
-                        pass
-                self.on_source_changed(new)
-                changed = True
-        try:
-            if requests.spec is not None:
                 self.engine.set_network(requests.spec)
                 changed = True
-            if requests.device is not None:
+            except Exception as error:  # torch refused it (memory, a size it cannot do): keep the old one
+                traceback.print_exc()
+                self.on_network_refused(requests.spec, f"cannot build {requests.spec.name}: {error}; the previous "
+                                                       "network keeps running")
+        if requests.device is not None:
+            try:
                 self.engine.set_device(requests.device)
                 changed = True
-        except Exception as error:  # a network torch refuses: say so, keep the old one
-            self.on_error(f"cannot build the network: {error}")
+            except Exception as error:
+                self.on_error(f"cannot move the network to {requests.device}: {error}")
         if requests.frozen is not None:
             self.frozen = requests.frozen
             changed = True
         return changed
 
     def _next_frame(self, changed: bool) -> Frame | None:
-        needs_new = self.source.live and self.source_ok and not self.frozen
+        needs_new = self._source.live and self.source_ok and not self.frozen
         if not needs_new and self.last_frame is not None:
             return self.last_frame if changed else None
         try:
-            frame = self.source.read()
+            frame = self._source.read()
         except ConvvizError as error:
             self.source_ok = False
             self.on_source_lost(str(error))
@@ -224,6 +245,12 @@ class LivePipeline:
 
     def _compute_loop(self) -> None:
         fast_floats()
+        try:
+            self._compute_frames()
+        finally:
+            _close_quietly(self._source)  # the thread that reads the source is the one that closes it
+
+    def _compute_frames(self) -> None:
         while True:
             requests = self._take_requests()
             if requests is None:
@@ -233,11 +260,11 @@ class LivePipeline:
                 frame = self._next_frame(changed)
                 if frame is None:
                     continue
-                computed = self.engine.compute(frame, self.source.describe())
+                computed = self.engine.compute(frame, self._source.describe())
             except Exception as error:  # never let the thread die mid-lecture
                 traceback.print_exc()
                 self.on_error(f"could not compute this frame: {error}")
-                if self.source.live:
+                if self._source.live:
                     self.source_ok = False  # no error at frame rate: Retry restarts it
                 continue
             with self._wake:
@@ -286,3 +313,10 @@ class LivePipeline:
                     return
                 self._in_flight = True
             self.on_result(result)
+
+
+def _close_quietly(source: FrameSource) -> None:
+    try:
+        source.close()
+    except Exception:  # a dead device may fail to close; that must never stop the app
+        traceback.print_exc()

@@ -35,6 +35,7 @@ class FrameSource(ABC):
 
     name: str = "source"
     live: bool = False
+    device: tuple | None = None  # the device or file it holds open, e.g. ("camera", 0); None for stills
 
     def open(self) -> None:  # noqa: B027  (optional hook)
         """Acquire the device or file; raise SourceError with a message for the user if it fails."""

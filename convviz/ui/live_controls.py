@@ -22,13 +22,10 @@ if TYPE_CHECKING:
 class LiveControls:
     """Everything about where pictures come from, for one MainWindow."""
 
-    def __init__(self, window: MainWindow, device: str = "auto"):
+    def __init__(self, window: MainWindow):
         self.window = window
+        self.document = window.document
         self.resolution: tuple[int, int] = (640, 480)
-        self.current: FrameSource | None = None
-        self.lost_source: FrameSource | None = None
-        self.frozen = False
-        self.device = device
         self._probe = None
         menu = window.menus["input"]
         window.add_action(menu, "Open &video...", self.open_video_dialog, "Ctrl+Shift+V")
@@ -56,7 +53,7 @@ class LiveControls:
         for choice, text in (("auto", "Automatic (CUDA if there is one)"), ("cpu", "CPU"), ("cuda", "CUDA GPU")):
             action = device_menu.addAction(text)
             action.setCheckable(True)
-            action.setChecked(choice == device)
+            action.setChecked(choice == self.document.device)
             action.triggered.connect(lambda checked=False, c=choice: self.set_device(c))
             device_group.addAction(action)
             self.device_actions[choice] = action
@@ -74,38 +71,33 @@ class LiveControls:
         self.other_button.setVisible(False)
         for widget in (self.frozen_label, self.retry_button, self.other_button):
             status.addPermanentWidget(widget)
-        window.bridge.sourceLost.connect(self._source_lost)
-        window.bridge.sourceChanged.connect(self._source_changed)
+        self.document.events.source.connect(self._source_changed)
+        self.document.events.lost.connect(self._source_lost)
+        self.document.events.frozen.connect(self._frozen_changed)
+        self.document.events.device.connect(lambda device: self.device_actions[device].setChecked(True))
         window.setAcceptDrops(True)
 
     # ---- sources ------------------------------------------------------------------------------------
     def set_source(self, source: FrameSource) -> None:
-        """Ask the pipeline to switch; it opens the source on its thread and reports failures."""
-        self.window.bridge.pipeline.set_source(source)
+        """Ask for another input; the pipeline opens it on its thread and reports failures."""
+        self.document.request_source(source)
 
     def _source_changed(self, source: FrameSource) -> None:
-        self.current = source
-        self.lost_source = None
         self.retry_button.setVisible(False)
         self.other_button.setVisible(False)
         self.window.show_message(f"Input: {source.describe()}")
 
     def _source_lost(self, message: str) -> None:
-        self.lost_source = self.window.bridge.pipeline.source
         self.retry_button.setVisible(True)
         self.other_button.setVisible(True)
         self.window.show_error(f"{message}. The last picture stays; Retry, or pick another source "
                                "(Input menu).")
 
     def retry(self) -> None:
-        source = self.lost_source
-        if source is None:
-            return
-        try:
-            source.close()
-        except Exception:  # a dead device may fail to close; retrying must still go on
-            pass
-        self.set_source(source)
+        """Open the lost input again (the pipeline closes it first: the same device)."""
+        source = self.document.lost_source
+        if source is not None:
+            self.set_source(source)
 
     def open_path(self, path: str | Path) -> bool:
         """An image or video file (also what a drop does); clear message and no change if it fails."""
@@ -129,7 +121,7 @@ class LiveControls:
 
     def set_resolution(self, size: tuple[int, int]) -> None:
         self.resolution = size
-        current = self.window.bridge.pipeline.source
+        current = self.document.source
         if isinstance(current, CameraSource):
             self.open_camera(current.index)
 
@@ -195,20 +187,16 @@ class LiveControls:
 
     # ---- freeze and device --------------------------------------------------------------------------
     def toggle_freeze(self) -> None:
-        self.set_frozen(not self.frozen)
+        self.document.set_frozen(not self.document.frozen)
 
-    def set_frozen(self, frozen: bool) -> None:
-        self.frozen = frozen
+    def _frozen_changed(self, frozen: bool) -> None:
         self.freeze_action.setChecked(frozen)
-        self.window.bridge.pipeline.set_frozen(frozen)
         self.frozen_label.setVisible(frozen)
         self.window.show_message("Frozen: the picture holds still while the camera runs on (F again to go live)"
                                  if frozen else "Live again")
 
     def set_device(self, device: str) -> None:
-        self.device = device
-        self.device_actions[device].setChecked(True)
-        self.window.bridge.pipeline.set_device(device)
+        self.document.set_device(device)
 
     # ---- drag and drop ------------------------------------------------------------------------------
     @staticmethod

@@ -1,7 +1,8 @@
 """The main window: input, the network's layers, and every layer's activation maps.
 
-The window only wires things together: the pipeline bridge delivers one FrameResult per frame, the
-panels draw it, the selection model links them. It never computes.
+The window only wires things together: the document (network, history, input, freeze, device,
+selection) is the one model; the pipeline follows its events and delivers one FrameResult per frame;
+the panels draw it. It never computes.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from convviz.core.errors import ConvvizError
 from convviz.core.presets import load_preset, preset_names
 from convviz.core.spec import NetworkSpec
+from convviz.model.document import Document, NetworkChange
+from convviz.model.selection import SelectionModel
 from convviz.pipeline.engine import FrameResult
 from convviz.sources.base import FrameSource, TestCardSource
 from convviz.sources.image import IMAGE_SUFFIXES
 from convviz.ui.panels.layer_maps import InputPanel, LayerMapsPanel, make_title
-from convviz.ui.selection import SelectionModel
 from convviz.ui.theme import DARK, DESK_OF, Theme
 from convviz.ui.worker import PipelineBridge
 
@@ -32,14 +34,13 @@ class MainWindow(QtWidgets.QMainWindow):
     themeChanged = QtCore.Signal(object)  # Theme: views that drew with the old colours redraw
 
     def __init__(self, spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
-                 theme: Theme = DARK, network_path: Path | None = None):
+                 theme: Theme = DARK, network_path: Path | None = None, preset: str | None = None):
         super().__init__()
         self.theme = theme
-        self.spec = spec
-        self.network_path = network_path
-        self.preset_name: str | None = None  # which lecture preset the network came from, if one
+        source = source or TestCardSource()
+        self.document = Document(spec, network_path, preset, source, device)
+        self.selection: SelectionModel = self.document.selection
         self.persist = False  # remember size, layout, network and input on close (the interactive app)
-        self.selection = SelectionModel()
         self.result: FrameResult | None = None
         self._panel_spec: NetworkSpec | None = None
         self._frame_times: deque[float] = deque(maxlen=30)
@@ -52,17 +53,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resize(1600, 1000)
         self._apply_palette()
 
-        self.bridge = PipelineBridge(spec, source or TestCardSource(), theme.lut(), device, parent=self)
+        self.bridge = PipelineBridge(spec, source, theme.lut(), device, parent=self)
         self.bridge.resultReady.connect(self._show_result)
         self.bridge.errorRaised.connect(self.show_error)
-        self.device = device
+        self.bridge.sourceChanged.connect(self.document.set_source)
+        self.bridge.sourceLost.connect(self.document.source_lost)
+        self.bridge.networkRefused.connect(self._network_refused)
+        pipeline = self.bridge.pipeline
+        self.document.events.network.connect(self._network_changed)
+        self.document.events.input.connect(pipeline.set_source)
+        self.document.events.frozen.connect(pipeline.set_frozen)
+        self.document.events.device.connect(pipeline.set_device)
+        self.document.events.history.connect(lambda value: self.update_title())
+        self.document.events.file.connect(lambda value: self.update_title())
 
         self._build_docks()
         self._build_centre()
         self._build_status()
         self._build_menus()
         self._build_commands()
-        self.selection.connect(self._selection_changed)
+        self.selection.listen(self._selection_changed)
+        self.update_title()
         self.bridge.start()
 
     # ---- construction ------------------------------------------------------------------------------
@@ -90,11 +101,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         from convviz.ui.editor.layer_editor import LayerEditor
 
-        self.editor = LayerEditor(self.theme, self.spec)
-        self.editor.specEdited.connect(self._apply_edit)
+        self.editor = LayerEditor(self.theme, self.document)
         self.editor.layerSelected.connect(self._layer_selected)
         self.editor.message.connect(lambda text, error: self.show_error(text) if error else self.show_message(text))
-        self.editor.historyChanged.connect(self.update_title)
         self.editor.filters_button.clicked.connect(self.open_filter_editor)
         holder = self.editor
         self.network_dock = QtWidgets.QDockWidget("Network editor", self)
@@ -135,7 +144,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         for view in list(self.views):
             self.tabs.removeTab(self.tabs.indexOf(view))
-            self.selection.disconnect(view._selection_changed)
+            view.detach()
             view.deleteLater()
         self.conv_view = ConvolutionView(self.theme, self.selection)
         self.pool_view = PoolingView(self.theme, self.selection)
@@ -228,7 +237,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.settings = Settings()
         self.files = NetworkFiles(self, self.settings)
-        self.live = LiveControls(self, self.device)
+        self.live = LiveControls(self)
         register = self.commands.register
         register("presenter", self.presenter.toggle)
         register("theme", self.presenter.toggle_brightness)
@@ -256,7 +265,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def focus_layer(self, index: int) -> None:
         """Put layer ``index`` (0-based) in focus: the views follow, its panel scrolls into sight."""
-        if 0 <= index < len(self.spec.layers):
+        if 0 <= index < len(self.document.network.layers):
             self.editor.select(index)
             self._layer_selected(index)
 
@@ -294,7 +303,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.theme = theme
         self._apply_palette()
         old = self.input_panel
-        self.selection.disconnect(old._selection_changed)
+        old.detach()
         self.input_panel = InputPanel(theme, self.selection)
         self.input_dock.setWidget(self.input_panel)
         old.deleteLater()
@@ -311,38 +320,42 @@ class MainWindow(QtWidgets.QMainWindow):
         self.bridge.pipeline.set_lut(theme.lut())  # recomputes the current frame with the new colours
         self.themeChanged.emit(theme)
 
-    def set_network(self, spec: NetworkSpec, path: Path | None = None) -> None:
-        """Another network (preset, file, new): the editor starts a fresh history; it runs at once."""
-        self.network_path = path
-        self.preset_name = None
-        self.editor.load(spec)
-        self._apply_edit(spec)
+    def set_network(self, spec: NetworkSpec, path: Path | None = None, preset: str | None = None) -> bool:
+        """Another network (preset, file, new): a fresh history; it runs at once. False with a message
+        if it cannot (more memory than the machine has): the current network stays."""
+        try:
+            self.document.replace(spec, path, preset)
+        except ConvvizError as error:
+            self.show_error(str(error))
+            return False
+        return True
 
-    def _apply_edit(self, spec: NetworkSpec) -> None:
-        """Run the network as edited (or undone) on the current frame; every panel follows."""
-        self.spec = spec
-        self.selection.clear()
-        self.bridge.pipeline.set_network(spec)
-        self.update_title()
+    def _network_changed(self, change: NetworkChange) -> None:
+        """The document has a new network (edit, undo, open, training weights): run it on the current frame."""
+        self.bridge.pipeline.set_network(change.spec)
+
+    def _network_refused(self, spec: NetworkSpec, message: str) -> None:
+        self.show_error(message)
+        self.document.refused(spec)
 
     def update_title(self) -> None:
-        name = self.spec.name
-        where = f" ({self.network_path.name})" if self.network_path is not None else ""
-        star = "*" if self.editor.history.modified else ""
-        self.setWindowTitle(f"convviz — {name}{where}{star}")
+        document = self.document
+        where = f" ({document.path.name})" if document.path is not None else ""
+        star = "*" if document.modified else ""
+        self.setWindowTitle(f"convviz \u2014 {document.network.name}{where}{star}")
 
     def load_preset(self, name: str) -> None:
         if not self.files.confirm_discard():
             return
         try:
-            self.set_network(load_preset(name))
+            spec = load_preset(name)
         except ConvvizError as error:
             self.show_error(str(error))
             return
-        self.preset_name = name
+        self.set_network(spec, preset=name)
 
     def set_source(self, source: FrameSource) -> None:
-        self.bridge.pipeline.set_source(source)
+        self.document.request_source(source)
 
     def open_image(self, path: str | Path) -> bool:
         """Open an image (or video) file as the input; False with a message if it cannot be read."""
@@ -370,7 +383,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # ---- results ------------------------------------------------------------------------------------
     def _rebuild_panels(self, result: FrameResult) -> None:
         for panel in self.layer_panels:
-            self.selection.disconnect(panel._selection_changed)
+            panel.detach()
             panel.setParent(None)
             panel.deleteLater()
         self.layer_panels = []
@@ -385,11 +398,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.maps_grid.addWidget(self.error_banner, row, 0, 1, columns)
         self.maps_grid.setRowStretch(row + 1, 1)
         geometry = result.geometry
+        problem = geometry.error or (geometry.warnings[0] if geometry.warnings else None)
         hint = ""
-        if getattr(geometry.error, "window", None) is not None:
-            hint = "  (the Convolution view, F3, shows the window hanging off the edge)"
-        self.error_banner.setText(f"\u26a0 {geometry.error}{hint}" if geometry.error else "")
-        self.error_banner.setVisible(geometry.error is not None)
+        if getattr(problem, "window", None) is not None:
+            hint = ("  (the Convolution view, F3, shows the window hanging off the edge and what torch never reads)"
+                    if geometry.error is None else "")
+        colour = self.theme.error if geometry.error is not None else self.theme.warning
+        self.error_banner.setStyleSheet(f"color: {colour};")
+        suffix = " (torch runs it, rounding down)" if geometry.error is None and problem is not None else ""
+        self.error_banner.setText(f"\u26a0 {problem}{suffix}{hint}" if problem is not None else "")
+        self.error_banner.setVisible(problem is not None)
         self._panel_spec = result.spec
         self._size_panels()
 
@@ -446,11 +464,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self._update_status(result)
             if rebuilt and result.geometry.error is not None:
                 self.show_error(str(result.geometry.error))
+            elif rebuilt and result.geometry.warnings:
+                self.show_error(f"{result.geometry.warnings[0]} (torch runs it, rounding down)")
             if self.sync_paint:  # benchmarks: count the painting, not just the hand-over
                 QtWidgets.QApplication.processEvents()  # paint what changed now, as the event loop would
         finally:
             self.last_draw_ms = (time.perf_counter() - start) * 1000.0
-            self.bridge.done(result)
+            self.bridge.done()
         self.frameShown.emit(result.sequence)
 
     def _show_view(self, result: FrameResult | None) -> None:
@@ -484,13 +504,13 @@ class MainWindow(QtWidgets.QMainWindow):
             tensor = self.result.prepared.tensor
             if unit.row < tensor.shape[1] and unit.col < tensor.shape[2]:
                 values = ", ".join(f"{v:.3f}" for v in tensor[:, unit.row, unit.col])
-                self.show_message(f"input pixel row {unit.row}, column {unit.col}: ({values})", 0)
+                self.show_message(f"input pixel row {unit.row + 1}, column {unit.col + 1}: ({values})", 0)
             return
         if unit.layer < len(self.layer_panels):
             value = self.layer_panels[unit.layer].value_at(unit)
             if value is not None:
-                self.show_message(f"layer {unit.layer + 1}, map {unit.channel + 1}, row {unit.row}, "
-                                  f"column {unit.col}: {value:.4g}", 0)
+                self.show_message(f"layer {unit.layer + 1}, map {unit.channel + 1}, row {unit.row + 1}, "
+                                  f"column {unit.col + 1}: {value:.4g}", 0)
 
     # ---- lifetime -----------------------------------------------------------------------------------
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
@@ -519,11 +539,12 @@ class MainWindow(QtWidgets.QMainWindow):
             settings.values["dock_state"] = bytes(self.saveState().toBase64()).decode("ascii")
         settings.values["layout"] = self.current_layout()
         settings.values["theme"] = DESK_OF.get(self.theme.name, "dark")
-        if self.network_path is not None:
-            settings.values["network"] = {"file": str(self.network_path.resolve())}
-        elif self.preset_name is not None:
-            settings.values["network"] = {"preset": self.preset_name}
-        source = describe_source(self.live.current)
+        document = self.document
+        if document.path is not None:
+            settings.values["network"] = {"file": str(document.path.resolve())}
+        elif document.preset is not None:
+            settings.values["network"] = {"preset": document.preset}
+        source = describe_source(document.source)
         if source is not None:
             settings.values["source"] = source
         settings.save()

@@ -49,7 +49,7 @@ class StatsRun:
 
     def _shown(self, sequence: int) -> None:
         result = self.window.result
-        if result is None or result.frame.index == 0 and self.window.bridge.pipeline.source.live:
+        if result is None or result.frame.index == 0 and self.window.document.source.live:
             return
         self.count += 1
         if self.count == 1:

@@ -32,6 +32,7 @@ class Theme:
     field: str  # receptive field highlight
     padding: str  # zero-padding cells
     error: str
+    warning: str  # a stride that does not fit: torch runs it, the lecture objects (amber, not red)
     colormap: str  # diverging map for activations: negative / zero / positive
     font_pt: float = 11.0
     title_pt: float = 14.0
@@ -62,23 +63,23 @@ class Theme:
 DARK = Theme(
     name="dark", background="#1e1f22", panel="#26282c", foreground="#e8e8e8", muted="#9aa0a6",
     accent="#ffd54f", window="#00e5ff", field="#76ff03", padding="#5c6bc0", error="#ff5252",
-    colormap="ice-fire",
+    warning="#ffb300", colormap="ice-fire",
 )
 LIGHT = Theme(
     name="light", background="#fafafa", panel="#ffffff", foreground="#111111", muted="#555555",
     accent="#d81b60", window="#0077cc", field="#2e7d32", padding="#9fa8da", error="#c62828",
-    colormap="CET-D1A",
+    warning="#b26a00", colormap="CET-D1A",
 )
 # Projector themes: pure black or white, saturated marks, fonts and lines for the back row.
 PROJECTOR_DARK = Theme(
     name="projector-dark", background="#000000", panel="#0a0a0a", foreground="#ffffff", muted="#d0d0d0",
     accent="#ffea00", window="#00e5ff", field="#76ff03", padding="#8c9eff", error="#ff4081",
-    colormap="ice-fire", font_pt=17.0, title_pt=22.0, line_px=4.0,
+    warning="#ffc400", colormap="ice-fire", font_pt=17.0, title_pt=22.0, line_px=4.0,
 )
 PROJECTOR_LIGHT = Theme(
     name="projector-light", background="#ffffff", panel="#ffffff", foreground="#000000", muted="#202020",
     accent="#c2185b", window="#0050c8", field="#1b7a1b", padding="#5c6bc0", error="#d50000",
-    colormap="CET-D1A", font_pt=17.0, title_pt=22.0, line_px=4.0,
+    warning="#a15c00", colormap="CET-D1A", font_pt=17.0, title_pt=22.0, line_px=4.0,
 )
 THEMES = {theme.name: theme for theme in (DARK, LIGHT, PROJECTOR_DARK, PROJECTOR_LIGHT)}
 

@@ -1,11 +1,11 @@
-"""The bridge between the pipeline thread and the GUI thread: callbacks become queued Qt signals."""
+"""The bridge between the pipeline threads and the GUI thread: callbacks become queued Qt signals."""
 
 from __future__ import annotations
 
 from PySide6 import QtCore
 
 from convviz.core.spec import NetworkSpec
-from convviz.pipeline.engine import Engine, FrameResult
+from convviz.pipeline.engine import Engine
 from convviz.pipeline.live import LivePipeline
 from convviz.sources.base import FrameSource
 
@@ -20,6 +20,7 @@ class PipelineBridge(QtCore.QObject):
     errorRaised = QtCore.Signal(str)
     sourceLost = QtCore.Signal(str)
     sourceChanged = QtCore.Signal(object)  # FrameSource
+    networkRefused = QtCore.Signal(object, str)  # NetworkSpec, message
 
     def __init__(self, spec: NetworkSpec, source: FrameSource, lut, device: str = "auto",
                  parent: QtCore.QObject | None = None):
@@ -31,6 +32,7 @@ class PipelineBridge(QtCore.QObject):
             on_error=self.errorRaised.emit,
             on_source_lost=self.sourceLost.emit,
             on_source_changed=self.sourceChanged.emit,
+            on_network_refused=self.networkRefused.emit,
         )
 
     def start(self) -> None:
@@ -39,9 +41,5 @@ class PipelineBridge(QtCore.QObject):
     def stop(self) -> None:
         self.pipeline.stop()
 
-    def done(self, result: FrameResult | None = None) -> None:
+    def done(self) -> None:
         self.pipeline.ack()
-
-    @property
-    def device_message(self) -> str | None:
-        return self.engine.device_message

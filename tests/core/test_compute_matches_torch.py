@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from convviz.core.compute import Runner, build_module, select_device
+from convviz.core.errors import GeometryError
 from convviz.core.geometry import analyze, check
 from convviz.core.spec import NetworkSpec
 
@@ -167,10 +168,30 @@ def test_hand_made_filters_are_applied_to_every_input_channel():
 
 def test_runner_stops_before_a_layer_that_cannot_work():
     spec = NetworkSpec.from_dict({"input": {"channels": 1, "height": 7, "width": 7}, "layers": [
-        {"type": "relu"}, {"type": "conv2d", "out_channels": 1, "kernel_size": 3, "stride": 3}, {"type": "relu"}]})
+        {"type": "relu"}, {"type": "conv2d", "out_channels": 1, "kernel_size": 9}, {"type": "relu"}]})
     runner = Runner(spec, "cpu")
     assert runner.geometry.error is not None and runner.geometry.error.layer == 1
+    assert "larger than the 7x7 input" in str(runner.geometry.error)
     assert len(runner.run(np.zeros((1, 7, 7), np.float32)).outputs) == 1
+
+
+def test_a_stride_that_does_not_fit_runs_as_torch_runs_it_with_a_warning():
+    """The lecture's 7x7 / 3x3 / stride 3: torch floors 2.33 to 2; convviz runs it and warns."""
+    spec = NetworkSpec.from_dict({"input": {"channels": 1, "height": 7, "width": 7}, "layers": [
+        {"type": "conv2d", "out_channels": 1, "kernel_size": 3, "stride": 3, "seed": 4}]})
+    geometry = analyze(spec)
+    assert geometry.error is None and len(geometry.warnings) == 1
+    assert "2.33" in str(geometry.warnings[0]) and "Padding 1 would fit" in str(geometry.warnings[0])
+    image = np.random.default_rng(2).random((1, 7, 7), dtype=np.float32)
+    out = Runner(spec, "cpu").run(image).outputs[0]
+    module = build_module(spec)
+    expected = F.conv2d(torch.from_numpy(image)[None], module[0].weight, module[0].bias, stride=3)[0].detach().numpy()
+    assert out.shape == expected.shape == (1, 2, 2)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+    window = geometry.layers[0].window
+    assert list(window.unvisited(0)) == [6] and list(window.unvisited(1)) == [6]  # row 7 and column 7
+    strict = analyze(spec, strict=True)
+    assert strict.error is not None and "2.33" in str(strict.error) and not strict.layers
 
 
 def test_cuda_request_without_cuda_falls_back_to_cpu_with_a_message(monkeypatch):
@@ -193,7 +214,16 @@ def test_cuda_outputs_equal_cpu_outputs():
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
-def test_analyze_gives_the_same_error_as_check():
-    spec = NetworkSpec.from_dict({"input": {"channels": 1, "height": 7, "width": 7}, "layers": [
-        {"type": "conv2d", "out_channels": 1, "kernel_size": 3, "stride": 3}]})
-    assert analyze(spec).error is not None
+@pytest.mark.parametrize("layer, strict", [
+    ({"type": "conv2d", "out_channels": 1, "kernel_size": 9}, False),  # larger than the input
+    ({"type": "conv2d", "out_channels": 2, "kernel_size": 3, "groups": 2}, False),  # 1 channel in 2 groups
+    ({"type": "conv2d", "out_channels": 1, "kernel_size": 3, "stride": 3}, True),  # the lecture's 2.33
+])
+def test_analyze_gives_the_same_error_as_check(layer, strict):
+    spec = NetworkSpec.from_dict({"input": {"channels": 1, "height": 7, "width": 7},
+                                  "layers": [{"type": "relu"}, layer]})
+    found = analyze(spec, strict=strict).error
+    assert found is not None and found.layer == 1
+    with pytest.raises(GeometryError) as raised:
+        check(spec, strict=strict)
+    assert str(raised.value) == str(found) and raised.value.layer == 1

@@ -7,8 +7,9 @@ import torch
 from torch import nn
 
 from convviz.core.errors import GeometryError
-from convviz.core.geometry import analyze, check, conv_output_size
+from convviz.core.geometry import analyze, check
 from convviz.core.spec import NetworkSpec
+from convviz.core.windows import conv_output_size
 
 
 def net(channels: int, size: int, *layers: dict) -> NetworkSpec:
@@ -41,7 +42,9 @@ def test_seven_by_seven_stride_two_gives_three():
 
 def test_seven_by_seven_stride_three_does_not_fit():
     geometry = analyze(net(1, 7, conv(1, 3, 3)))
-    error = geometry.error
+    assert geometry.error is None  # torch runs it: the lecture's objection is a warning...
+    assert geometry.layers[0].output_shape == (1, 2, 2) == torch_shape(nn.Conv2d(1, 1, 3, 3), (1, 7, 7))
+    error = geometry.layers[0].warning
     assert isinstance(error, GeometryError)
     assert error.layer == 0 and error.key == "stride"
     message = str(error)
@@ -51,8 +54,8 @@ def test_seven_by_seven_stride_three_does_not_fit():
     assert "Padding 1 would fit" in message
     assert torch_shape(nn.Conv2d(1, 1, 3, 3, padding=1), (1, 7, 7)) == (1, 3, 3)
     assert conv_output_size(7, 3, 3) == pytest.approx(2.333, abs=1e-3)
-    with pytest.raises(GeometryError):
-        check(net(1, 7, conv(1, 3, 3)))
+    with pytest.raises(GeometryError):  # ...and an error when asked to be strict (convviz info --strict)
+        check(net(1, 7, conv(1, 3, 3)), strict=True)
 
 
 def test_zero_padding_one_keeps_seven():
@@ -127,7 +130,8 @@ def test_max_pool_two_by_two_stride_two_halves_the_map():
 def test_pooling_that_does_not_fit_follows_torch_and_says_so():
     layer = check(net(1, 7, {"type": "maxpool2d", "kernel_size": 2})).layers[0]
     assert layer.output_shape == (1, 3, 3) == torch_shape(nn.MaxPool2d(2), (1, 7, 7))
-    assert layer.notes and "rounds down" in layer.notes[0]
+    assert layer.notes and "torch rounds 3.50 down to 3" in layer.notes[0] and "row 7 of 7" in layer.notes[0]
+    assert "column 7 of 7" in layer.notes[1] and layer.warning is not None
 
 
 def test_kernel_larger_than_padded_input_is_an_error():

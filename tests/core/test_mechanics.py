@@ -10,13 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from convviz.core.compute import build_module
+from convviz.core.connectivity import channels_reached, channels_seen
 from convviz.core.geometry import check
 from convviz.core.mechanics import (
     activation_curve,
     activation_function,
     activation_stats,
-    channels_reached,
-    channels_seen,
     conv_output_map,
     conv_step,
     maxout_stats,
@@ -186,6 +185,12 @@ def test_lecture_max_pool_example():
     assert [pool_step(volume, layer, 0, s).winner for s in range(4)] == [(1, 1), (1, 3), (2, 0), (3, 3)]
 
 
+def curve(layer: dict, x: np.ndarray, channels: int = 1, channel: int = 0):
+    """activation_curve for ``layer`` in a small network of ``channels`` input maps."""
+    spec = NetworkSpec.from_dict({"input": {"channels": channels, "height": 4, "width": 4}, "layers": [layer]})
+    return activation_curve(spec.layers[0], check(spec).layers[0], x, channel)
+
+
 @pytest.mark.parametrize(
     ("layer", "torch_fn"),
     [
@@ -198,19 +203,42 @@ def test_lecture_max_pool_example():
     ],
 )
 def test_activation_curves_and_gradients_equal_torch(layer, torch_fn):
-    spec = LayerSpec.from_dict(layer)
+    """The view's curve comes from the layer's own module; the oracle is torch.nn.functional."""
     x = np.linspace(-10, 10, 201, dtype=np.float32)
-    y, dy = activation_curve(spec, x)
+    y, dy = curve(layer, x)
     t = torch.tensor(x, requires_grad=True)
     torch_fn(t).sum().backward()
     np.testing.assert_allclose(y, torch_fn(torch.tensor(x)).numpy(), atol=1e-6)
     np.testing.assert_allclose(dy, t.grad.numpy(), atol=1e-6)
 
 
+def test_prelu_curve_uses_each_channels_own_learned_alpha():
+    alphas = [0.1, 0.5, -0.3]
+    layer = {"type": "prelu", "num_parameters": 3, "weight": alphas}
+    x = np.array([-2.0, -1.0, 1.0], np.float32)
+    for channel, alpha in enumerate(alphas):
+        y, dy = curve(layer, x, channels=3, channel=channel)
+        expected = F.prelu(torch.tensor(x)[None, :, None].expand(3, 3, 1).transpose(0, 1),
+                           torch.tensor(alphas))[:, channel, 0].numpy()
+        np.testing.assert_allclose(y, expected, atol=1e-6)
+        np.testing.assert_allclose(dy, [alpha, alpha, 1.0], atol=1e-6)
+
+
 def test_lecture_sigmoid_questions_at_minus_ten_zero_and_ten():
-    y, dy = activation_curve(LayerSpec.from_dict({"type": "sigmoid"}), np.array([-10.0, 0.0, 10.0]))
+    y, dy = curve({"type": "sigmoid"}, np.array([-10.0, 0.0, 10.0], np.float32))
     assert dy[1] == pytest.approx(0.25) and dy[0] < 1e-4 and dy[2] < 1e-4  # saturated: gradient killed
     assert y[1] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_saturation_thresholds_are_where_torchs_gradient_falls_below_ten_percent(name):
+    """Worked out with torch autograd here, not copied from the code: |x| where f' < 10% of f'(0)."""
+    t = torch.linspace(0, 10, 100001, requires_grad=True)
+    getattr(torch, name)(t).sum().backward()
+    grad = t.grad.numpy()
+    edge = float(t.detach().numpy()[np.argmax(grad < 0.1 * grad[0])])
+    low, high = activation_function(LayerSpec.from_dict({"type": name})).quiet
+    assert high == pytest.approx(edge, abs=0.01) and low == pytest.approx(-edge, abs=0.01)
 
 
 def test_dead_relu_fraction_counts_negative_inputs():

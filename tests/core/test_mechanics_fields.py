@@ -17,8 +17,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from convviz.core.compute import build_module
+from convviz.core.connectivity import related_region
 from convviz.core.geometry import analyze
-from convviz.core.mechanics import related_region
 from convviz.core.spec import NetworkSpec
 
 # torch.func's first use scripts a helper and warns that torch.jit.script is deprecated: not ours

@@ -58,7 +58,7 @@ def test_pairs_accept_one_number_or_height_width():
         ({"type": "maxpool2d", "kernel_size": 2, "padding": "same"}, ["'padding'"]),
         ({"type": "leaky_relu", "negative_slope": "steep"}, ["'negative_slope'", "number"]),
         ({"type": "maxout"}, ["missing key 'pieces'"]),
-        ({"type": "dropout"}, ["unknown layer type 'dropout'"]),
+        ({"type": "dropin"}, ["unknown layer type 'dropin'", "dropout"]),
         ({"kernel_size": 3}, ["missing key 'type'"]),
         ([1, 2], ["must be an object"]),
     ],
@@ -109,7 +109,8 @@ def test_explicit_weights_are_kept_exactly(tmp_path):
     spec.save(path)
     again = NetworkSpec.load(path)
     np.testing.assert_array_equal(again.layers[0].params["weight"], weight)
-    assert again.layers[0].params["bias"] == (0.5, -0.5)
+    np.testing.assert_array_equal(again.layers[0].params["bias"], [0.5, -0.5])
+    assert again == spec
     assert "0.1," in path.read_text()  # shortest decimals, not 0.10000000149011612
 
 

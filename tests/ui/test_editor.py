@@ -25,7 +25,7 @@ def window(qtbot, monkeypatch):
 
     yield make
     for win in made:
-        win.editor.history.mark_saved()  # no question on close
+        win.document.history.mark_saved()  # no question on close
         win.close()
         win.bridge.stop()
 
@@ -60,7 +60,7 @@ def test_build_the_lecture_32x32x3_example_from_an_empty_network(qtbot, window):
     assert "W2 = (32 - 5 + 2*2)/1 + 1 = 32" in text
     assert "each filter 5*5*3 + 1 = 76 params, x 10 filters = 760" in text
     assert "760 parameters" in win.editor.totals.text()
-    qtbot.waitUntil(lambda: win.result.spec is win.spec and len(win.layer_panels) == 1, timeout=30000)
+    qtbot.waitUntil(lambda: win.result.spec is win.document.network and len(win.layer_panels) == 1, timeout=30000)
     assert win.result.outputs[0].shape == (10, 32, 32)
 
 
@@ -73,17 +73,23 @@ def test_the_stride_three_mistake_is_marked_and_undone(qtbot, window):
     field(win, "stride").height.setValue(3)
     text = item_text(win, 0)
     assert "does not fit a 7x7 input: (7 - 3)/3 + 1 = 2.33" in text
+    assert "2x2x8" in text  # torch's output size: 2.33 rounded down
+    assert win.editor.list.item(0).foreground().color().name() == win.theme.warning  # amber: torch runs it
+    assert "not run" not in item_text(win, 1)  # the layer after it runs too
+    assert "Padding 1 would fit" in win.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: win.result.spec is win.document.network, timeout=30000)
+    assert win.error_banner.isVisibleTo(win) and "2.33" in win.error_banner.text()
+    field(win, "kernel_size").height.setValue(9)  # a layer that cannot work at all: red, the rest not run
     assert win.editor.list.item(0).foreground().color().name() == win.theme.error
     assert "not run" in item_text(win, 1)  # the layer after it is kept, not lost
-    assert "Padding 1 would fit" in win.statusBar().currentMessage()
-    qtbot.waitUntil(lambda: win.result.spec is win.spec, timeout=30000)
-    assert win.error_banner.isVisibleTo(win)
     qtbot.keyClick(win, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
-    assert win.spec.layers[0].params["stride"] == 1
+    assert win.document.network.layers[0].pair("kernel_size") == (3, 3)
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert win.document.network.layers[0].params["stride"] == 1
     assert "does not fit" not in item_text(win, 0)
     qtbot.keyClick(win, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier
                    | QtCore.Qt.KeyboardModifier.ShiftModifier)
-    assert win.spec.layers[0].params["stride"] == 3
+    assert win.document.network.layers[0].params["stride"] == 3
 
 
 def test_save_reopen_gives_the_same_network_and_outputs(qtbot, window, tmp_path, monkeypatch):
@@ -94,14 +100,14 @@ def test_save_reopen_gives_the_same_network_and_outputs(qtbot, window, tmp_path,
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
     assert win.files.save()
     assert not win.files.modified and not win.windowTitle().endswith("*")
-    qtbot.waitUntil(lambda: win.result.spec is win.spec, timeout=30000)
+    qtbot.waitUntil(lambda: win.result.spec is win.document.network, timeout=30000)
     before = [o.copy() for o in win.result.outputs]
-    saved_spec = win.spec
+    saved_spec = win.document.network
     win.load_preset("typical_convnet")
     qtbot.waitUntil(lambda: win.result.spec.name.startswith("[(CONV"), timeout=30000)
     assert win.files.open(path)
-    assert win.spec == saved_spec
-    qtbot.waitUntil(lambda: win.result.spec is win.spec, timeout=30000)
+    assert win.document.network == saved_spec
+    qtbot.waitUntil(lambda: win.result.spec is win.document.network, timeout=30000)
     for a, b in zip(before, win.result.outputs):
         np.testing.assert_array_equal(a, b)
     assert str(path.resolve()) in win.settings.recent_networks()
@@ -118,11 +124,11 @@ def test_unsaved_changes_are_asked_about(qtbot, window, monkeypatch):
         return next(answers)
 
     monkeypatch.setattr(QtWidgets.QMessageBox, "question", question)
-    edited = win.spec
+    edited = win.document.network
     win.load_preset("one_by_one")
-    assert win.spec is edited  # cancelled: nothing lost
+    assert win.document.network is edited  # cancelled: nothing lost
     win.load_preset("one_by_one")
-    assert win.spec.name == load_preset("one_by_one").name
+    assert win.document.network.name == load_preset("one_by_one").name
     assert len(asked) == 2 and "not saved" in asked[0]
 
 
@@ -141,7 +147,7 @@ def test_a_failed_save_keeps_everything(qtbot, window, tmp_path, monkeypatch):
                         lambda *a, **k: (str(tmp_path / "missing" / "net.json"), ""))
     assert not win.files.save()
     assert "cannot save net.json" in win.statusBar().currentMessage()
-    assert win.files.modified and len(win.spec.layers) == 4
+    assert win.files.modified and len(win.document.network.layers) == 4
 
 
 def test_reorder_duplicate_remove_with_the_keyboard_and_drag(qtbot, window):
@@ -150,16 +156,16 @@ def test_reorder_duplicate_remove_with_the_keyboard_and_drag(qtbot, window):
     editor.list.setFocus()
     editor.select(2)
     qtbot.keyClick(editor.list, QtCore.Qt.Key.Key_Up, QtCore.Qt.KeyboardModifier.AltModifier)
-    assert [layer.type for layer in win.spec.layers] == ["conv2d", "maxpool2d", "relu"]
+    assert [layer.type for layer in win.document.network.layers] == ["conv2d", "maxpool2d", "relu"]
     qtbot.keyClick(editor.list, QtCore.Qt.Key.Key_D, QtCore.Qt.KeyboardModifier.ControlModifier)
-    assert len(win.spec.layers) == 4
+    assert len(win.document.network.layers) == 4
     qtbot.keyClick(editor.list, QtCore.Qt.Key.Key_Delete)
-    assert len(win.spec.layers) == 3
+    assert len(win.document.network.layers) == 3
     # drag and drop: the list model moves a row; the editor turns it into an undoable move
     editor.list.model().moveRow(QtCore.QModelIndex(), 0, QtCore.QModelIndex(), 3)
-    qtbot.waitUntil(lambda: win.spec.layers[-1].type == "conv2d", timeout=5000)
-    editor.undo()
-    assert win.spec.layers[0].type == "conv2d"
+    qtbot.waitUntil(lambda: win.document.network.layers[-1].type == "conv2d", timeout=5000)
+    win.document.undo()
+    assert win.document.network.layers[0].type == "conv2d"
 
 
 def test_filters_a_sobel_on_the_live_frame_and_a_typed_weight(qtbot, window, monkeypatch):
@@ -170,13 +176,13 @@ def test_filters_a_sobel_on_the_live_frame_and_a_typed_weight(qtbot, window, mon
     dialog.filter_combo.setCurrentIndex(dialog.filter_combo.findData("sobel_y"))
     dialog.target.setValue(0)
     dialog.apply_filter(0)
-    assert win.spec.layers[0].params["init"][0] == "sobel_y"
-    qtbot.waitUntil(lambda: win.result.spec is win.spec, timeout=30000)
+    assert win.document.network.layers[0].params["init"][0] == "sobel_y"
+    qtbot.waitUntil(lambda: win.result.spec is win.document.network, timeout=30000)
     monkeypatch.setattr(QtWidgets.QInputDialog, "getDouble", lambda *a, **k: (2.5, True))
     dialog.views[(1, 2)].cellClicked.emit(0, 1)
-    weight = win.spec.layers[0].params["weight"]
+    weight = win.document.network.layers[0].params["weight"]
     assert weight[1, 2, 0, 1] == 2.5
-    qtbot.waitUntil(lambda: win.result.spec is win.spec, timeout=30000)
+    qtbot.waitUntil(lambda: win.result.spec is win.document.network, timeout=30000)
     dialog.close()
 
 
@@ -194,11 +200,11 @@ def test_a_state_dict_that_does_not_match_gets_a_message(qtbot, window, tmp_path
 
     torch.save(build_module(load_preset("typical_convnet")).state_dict(), tmp_path / "other.pt")
     win = window("slide51_ten_5x5")
-    before = win.spec
+    before = win.document.network
     monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "other.pt"), ""))
     win.files.load_state_dict_dialog()
-    assert "needs 10x3x5x5" in win.statusBar().currentMessage()
-    assert win.spec is before
+    assert "expected 10x3x5x5" in win.statusBar().currentMessage()
+    assert win.document.network is before
 
 
 def test_pair_edit_separates_height_and_width():

@@ -10,8 +10,8 @@ import torch
 
 from convviz.core.compute import build_module
 from convviz.core.presets import load_preset
+from convviz.model.selection import Unit
 from convviz.ui.main_window import MainWindow
-from convviz.ui.selection import Unit
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def window(qtbot):
         qtbot.addWidget(win)
         win.show()
         made.append(win)
-        qtbot.waitUntil(lambda: win.result is not None and len(win.layer_panels) == len(win.spec.layers),
+        qtbot.waitUntil(lambda: win.result is not None and len(win.layer_panels) == len(win.document.network.layers),
                         timeout=30000)
         return win
 
@@ -54,7 +54,7 @@ def test_a_unit_lights_up_its_receptive_field_in_the_input_and_every_layer_betwe
     assert input_box == win.result.geometry.field_box(-1, 4, 7, 9)
     # the gradient check: the pixels that can change this unit are inside the lit box (max pooling
     # passes the gradient through one winner, so it can be smaller)
-    top, left, bottom, right = gradient_box(win.spec, 4, (3, 7, 9))
+    top, left, bottom, right = gradient_box(win.document.network, 4, (3, 7, 9))
     assert input_box[0] <= top and input_box[1] <= left and bottom <= input_box[2] and right <= input_box[3]
     sizes = []
     for index in range(4):
@@ -71,7 +71,7 @@ def test_a_unit_lights_up_its_receptive_field_in_the_input_and_every_layer_betwe
 def test_without_pooling_the_lit_field_is_exactly_the_gradient(qtbot, window):
     win = window("one_by_one")
     win.selection.set_hover(Unit(2, 5, 20, 30))
-    assert win.input_panel.related.box == gradient_box(win.spec, 2, (5, 20, 30)) == (19, 29, 22, 32)
+    assert win.input_panel.related.box == gradient_box(win.document.network, 2, (5, 20, 30)) == (19, 29, 22, 32)
 
 
 def test_a_pixel_lights_up_the_units_that_see_it(qtbot, window):
@@ -89,7 +89,7 @@ def test_hovering_the_convolution_output_selects_for_every_panel(qtbot, window):
     win.tabs.setCurrentWidget(win.conv_view)
     qtbot.waitUntil(lambda: win.conv_view.output is not None, timeout=30000)
     win.conv_view.output_view.cellHovered.emit(3, 4)
-    assert win.selection.active == Unit(0, win.conv_view.filter_box.value(), 3, 4)
+    assert win.selection.active == Unit(0, win.conv_view.output_channel(), 3, 4)
     assert win.input_panel.related.box == (1, 2, 6, 7)  # 5x5 field, 2 of it in the padding above
 
 
@@ -116,7 +116,7 @@ def test_the_mechanics_views_show_the_relation_too(qtbot, window):
     assert (rect.top(), rect.left(), rect.height(), rect.width()) == (8, 10, 5, 5)
     assert win.layer_panels[0].related.box == (8, 10, 13, 15)  # the same units in the maps panel
 
-    win.selection.set_hover(Unit(2, view.filter_box.value(), 4, 6))  # max pool output (4, 6)
+    win.selection.set_hover(Unit(2, view.output_channel(), 4, 6))  # max pool output (4, 6)
     field = view.input_view._rects["related"].rect()
     top, left, bottom, right = win.result.geometry.field_box(-1, 2, 4, 6)
     assert (top, left, bottom, right) == (6, 10, 12, 16)

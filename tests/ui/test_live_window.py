@@ -68,7 +68,7 @@ def test_freeze_holds_the_frame_while_the_source_runs_on(qtbot, window, video_fi
     win = window("slide51_ten_5x5", VideoSource(video_file, paced=False))
     qtbot.waitUntil(lambda: win.result is not None and win.result.frame.index >= 2, timeout=30000)
     qtbot.keyClick(win, QtCore.Qt.Key.Key_F)
-    qtbot.waitUntil(lambda: win.live.frozen and win.live.frozen_label.isVisibleTo(win), timeout=5000)
+    qtbot.waitUntil(lambda: win.document.frozen and win.live.frozen_label.isVisibleTo(win), timeout=5000)
     # a change while frozen recomputes the held frame, not a new one
     held = win.bridge.pipeline.last_frame.index
     win.load_preset("one_by_one")

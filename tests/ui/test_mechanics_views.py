@@ -49,7 +49,7 @@ def test_slide_51_every_step_shows_torchs_value_and_the_window_where_geometry_sa
     win = window("slide51_ten_5x5", "convolution")
     view = win.conv_view
     qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
-    view.filter_box.setValue(7)
+    view.set_output_channel(7)
     expected = torch_conv_output(win, 0)[7]
     for step in (0, 1, 31, 32, 500, 1023):
         view.playback.go(step)
@@ -133,7 +133,7 @@ def test_generated_layers_every_step_equals_torch(qtbot, spec, seed):
         expected = torch_conv_output(win, 0)
         geometry = win.result.geometry.layers[0].window
         for channel in range(2):
-            view.filter_box.setValue(channel)
+            view.set_output_channel(channel)
             for step in range(geometry.steps):
                 view.playback.go(step)
                 row, col = divmod(step, geometry.output_size[1])
@@ -261,7 +261,7 @@ def test_generated_pooling_every_step_shows_torchs_value_and_winner(qtbot, spec,
         assert np.isnan(shown[border]).all() if layer.type == "maxpool2d" else (shown[border] == 0).all()
         width = spec.input.width
         for channel in range(2):
-            view.channel_box.setValue(channel)
+            view.set_output_channel(channel)
             for step in range(window.steps):
                 view.playback.go(step)
                 row, col = divmod(step, window.output_size[1])
@@ -300,7 +300,7 @@ def test_slide_51_contributions_add_up_to_torchs_value(qtbot, window):
     win = window("slide51_ten_5x5", "convolution")
     view = win.conv_view
     qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
-    view.filter_box.setValue(3)
+    view.set_output_channel(3)
     view.playback.go(5 * 32 + 7)
     plot = view.contributions
     assert plot.isVisible()
@@ -317,9 +317,9 @@ def test_a_grouped_filter_adds_up_only_its_groups_channels(qtbot, window):
     view = win.conv_view
     view.layer_box.choose(2)  # conv 8 -> 8, groups=2
     qtbot.waitUntil(lambda: view.layer is not None and view.layer.index == 2, timeout=10000)
-    view.filter_box.setValue(5)  # the second group's filters see maps 4-7
+    view.set_output_channel(5)  # the second group's filters see maps 4-7
     assert view.detail.in_channels == (4, 5, 6, 7)
-    assert view.contributions._labels == ("map 4", "map 5", "map 6", "map 7", "bias", "= total")
+    assert view.contributions._labels == ("map 5", "map 6", "map 7", "map 8", "bias", "= total")  # counted from 1
     assert "group 2 of 2" in view.sum_label.text()
 
 

@@ -32,7 +32,7 @@ def window(qtbot):
 
     yield make
     for win in made:
-        win.editor.history.mark_saved()
+        win.document.history.mark_saved()
         win.exports.cancel_writing()
         win.close()
         win.bridge.stop()
@@ -134,9 +134,9 @@ def test_every_key_the_help_overlay_lists_does_what_it_says(qtbot, window, tmp_p
     @check("F")
     def _():
         key(qtbot, win, "F")
-        assert win.live.frozen
+        assert win.document.frozen
         key(qtbot, win, "F")
-        assert not win.live.frozen
+        assert not win.document.frozen
 
     @check("1-9")
     def _():
@@ -269,7 +269,7 @@ def test_the_window_remembers_layout_network_and_input(qtbot, tmp_path):
     image = tmp_path / "picture.png"
     cv2.imwrite(str(image), cv2.UMat(32, 32, cv2.CV_8UC3, (10, 200, 30)).get())
     win = MainWindow(load_preset("one_by_one"), device="cpu")
-    win.preset_name = "one_by_one"
+    win.document.preset = "one_by_one"
     win.persist = True
     win.show()
     qtbot.waitUntil(lambda: win.result is not None, timeout=30000)

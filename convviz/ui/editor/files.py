@@ -55,7 +55,7 @@ class NetworkFiles:
     # ---- unsaved changes ------------------------------------------------------------------------------
     @property
     def modified(self) -> bool:
-        return self.window.editor.history.modified
+        return self.window.document.modified
 
     def confirm_discard(self) -> bool:
         """True if it is fine to replace the current network (saved, or the user said so)."""
@@ -63,7 +63,7 @@ class NetworkFiles:
             return True
         answer = QtWidgets.QMessageBox.question(
             self.window, "Unsaved changes",
-            f"The network \u201c{self.window.spec.name}\u201d has changes that are not saved. Save them?",
+            f"The network \u201c{self.window.document.network.name}\u201d has changes that are not saved. Save them?",
             QtWidgets.QMessageBox.StandardButton.Save | QtWidgets.QMessageBox.StandardButton.Discard
             | QtWidgets.QMessageBox.StandardButton.Cancel, QtWidgets.QMessageBox.StandardButton.Save)
         if answer == QtWidgets.QMessageBox.StandardButton.Save:
@@ -73,7 +73,7 @@ class NetworkFiles:
     # ---- commands -------------------------------------------------------------------------------------
     def new(self) -> None:
         if self.confirm_discard():
-            self.window.set_network(NetworkSpec("untitled", InputSpec(3, 32, 32), ()), None)
+            self.window.set_network(NetworkSpec("untitled", InputSpec(3, 32, 32), ()))
 
     def open(self, path: str | Path, confirm: bool = True) -> bool:
         if confirm and not self.confirm_discard():
@@ -83,7 +83,8 @@ class NetworkFiles:
         except ConvvizError as error:
             self.window.show_error(str(error))
             return False
-        self.window.set_network(spec, Path(path))
+        if not self.window.set_network(spec, Path(path)):
+            return False
         self.settings.add_recent_network(path)
         return True
 
@@ -101,13 +102,13 @@ class NetworkFiles:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
     def save(self) -> bool:
-        path = self.window.network_path
+        path = self.window.document.path
         if path is None or not path.suffix.lower() == ".json":
             return self.save_as()
         return self.write(path)
 
     def save_as(self) -> bool:
-        start = str(Path(self._folder()) / f"{_safe_name(self.window.spec.name)}.json")
+        start = str(Path(self._folder()) / f"{_safe_name(self.window.document.network.name)}.json")
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save network", start, NETWORK_FILTER)
         if not path:
             return False
@@ -118,21 +119,20 @@ class NetworkFiles:
 
     def write(self, path: Path) -> bool:
         """Save atomically; on failure say why and keep everything (the network stays unsaved)."""
+        document = self.window.document
         try:
-            self.window.spec.save(path)
+            document.network.save(path)
         except ConvvizError as error:
             self.window.show_error(f"{error}. Nothing was lost; try another folder.")
             return False
-        self.window.network_path = path
-        self.window.editor.history.mark_saved()
+        document.mark_saved(path)
         self.settings.add_recent_network(path)
-        self.window.update_title()
         self.window.show_message(f"Saved {path}")
         return True
 
     def copy_code(self) -> None:
         try:
-            code = export_torch_code(self.window.spec)
+            code = export_torch_code(self.window.document.network)
         except ConvvizError as error:
             self.window.show_error(f"cannot export: {error}")
             return
@@ -141,11 +141,11 @@ class NetworkFiles:
 
     def save_code(self) -> None:
         try:
-            code = export_torch_code(self.window.spec)
+            code = export_torch_code(self.window.document.network)
         except ConvvizError as error:
             self.window.show_error(f"cannot export: {error}")
             return
-        start = str(Path(self._folder()) / f"{_safe_name(self.window.spec.name)}.py")
+        start = str(Path(self._folder()) / f"{_safe_name(self.window.document.network.name)}.py")
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save PyTorch code", start, "Python (*.py)")
         if not path:
             return
@@ -160,7 +160,7 @@ class NetworkFiles:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Trained weights", self._folder(),
                                                         "PyTorch state dict (*.pt *.pth);;All files (*)")
         if path:
-            self.window.editor._try(lambda: load_state_dict(self.window.spec, path), "load trained weights")
+            self.window.editor.edit(lambda: load_state_dict(self.window.document.network, path), "load trained weights")
 
     def load_layer_dialog(self) -> None:
         index = self.window.editor.current_index()
@@ -170,11 +170,11 @@ class NetworkFiles:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, f"Weights for layer {index + 1}",
                                                         self._folder(), "NumPy array (*.npy)")
         if path:
-            self.window.editor._try(lambda: load_layer_weights(self.window.spec, index, path),
+            self.window.editor.edit(lambda: load_layer_weights(self.window.document.network, index, path),
                                     f"load weights of layer {index + 1}", index)
 
     def _folder(self) -> str:
-        path = self.window.network_path
+        path = self.window.document.path
         return str(path.parent) if path is not None else str(Path.home())
 
 

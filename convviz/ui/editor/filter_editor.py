@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtWidgets
 from convviz.core import editing
 from convviz.core.errors import ConvvizError
 from convviz.core.filters import FILTER_TITLES
+from convviz.core.layers import layer_type
 from convviz.core.weights_io import load_layer_weights
 from convviz.ui.panels.grid_view import GridView, colour_cells, number_text
 
@@ -75,11 +76,17 @@ class FilterEditor(QtWidgets.QDialog):
         self.labels: list[QtWidgets.QLabel] = []
         self.weight: np.ndarray | None = None
         self._lut = self.theme.lut()
-        editor.historyChanged.connect(self.refresh)
+        editor.document.events.network.connect(self._network_changed)
+        self.finished.connect(lambda result: editor.document.events.network.disconnect(self._network_changed))
         self.refresh()
 
+    def _network_changed(self, change) -> None:
+        if not change.transient:
+            self.refresh()
+
     def refresh(self) -> None:
-        if self.index >= len(self.editor.spec.layers) or self.editor.spec.layers[self.index].type != "conv2d":
+        layers = self.editor.spec.layers
+        if self.index >= len(layers) or not layer_type(layers[self.index].type).has_filters:
             self.close()
             return
         try:
@@ -116,7 +123,7 @@ class FilterEditor(QtWidgets.QDialog):
             name = ""
             if layer.get("weight") is None:
                 name = init if isinstance(init, str) else init[o]
-            label = QtWidgets.QLabel(f"filter {o}\n{name}".strip())
+            label = QtWidgets.QLabel(f"filter {o + 1}\n{name}".strip())
             self.grid.addWidget(label, row_position + 1, 0)
             self.labels.append(label)
             for column, i in enumerate(columns):
@@ -151,23 +158,23 @@ class FilterEditor(QtWidgets.QDialog):
             self.set_weight(o, i, r, c, value)
 
     def set_weight(self, o: int, i: int, r: int, c: int, value: float) -> None:
-        self.editor._try(lambda: editing.set_weight_value(self.editor.spec, self.index, o, i, r, c, value),
+        self.editor.edit(lambda: editing.set_weight_value(self.editor.spec, self.index, o, i, r, c, value),
                          f"weight of filter {o}", self.index)
 
     def apply_filter(self, out_channel: int | None) -> None:
         name = self.filter_combo.currentData()
         label = f"{name} on filter {out_channel}" if out_channel is not None else f"{name} on every filter"
-        self.editor._try(lambda: editing.set_filter(self.editor.spec, self.index, name, out_channel), label,
+        self.editor.edit(lambda: editing.set_filter(self.editor.spec, self.index, name, out_channel), label,
                          self.index)
 
     def reinitialise(self) -> None:
-        self.editor._try(lambda: editing.reinitialise(self.editor.spec, self.index, self.seed.value()),
+        self.editor.edit(lambda: editing.reinitialise(self.editor.spec, self.index, self.seed.value()),
                          "re-initialise", self.index)
 
     def load_npy(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Weights for this layer", "", "NumPy array (*.npy)")
         if path:
-            self.editor._try(lambda: load_layer_weights(self.editor.spec, self.index, path), "load weights",
+            self.editor.edit(lambda: load_layer_weights(self.editor.spec, self.index, path), "load weights",
                              self.index)
 
 

@@ -2,32 +2,36 @@
 
 Every layer shows its output shape with the lecture's formula filled in, its parameter count worked
 out and its receptive field, live; a layer that cannot work is marked with the reason and the numbers
-while the rest of the network keeps running up to it. Every edit is undoable. The editor only edits
-specs (core.editing) and tells the window; the window re-runs the network.
+while the rest of the network keeps running up to it; a stride that does not fit is a warning (torch
+runs it, rounding down). Every edit is undoable. The editor makes new specs (core.editing) and records
+them in the document; it redraws when the document announces a new network.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
 from convviz.core import editing
-from convviz.core.editing import EditHistory
 from convviz.core.errors import ConvvizError
-from convviz.core.geometry import NetworkGeometry, analyze, lecture_shape_text
-from convviz.core.layers import LAYER_TYPES
+from convviz.core.explain import lecture_shape_text
+from convviz.core.geometry import NetworkGeometry, analyze
+from convviz.core.layers import LAYER_TYPES, layer_type
 from convviz.core.spec import InputSpec, NetworkSpec
 from convviz.core.summary import describe_layer, field_text
+from convviz.model.document import Document
 from convviz.ui.editor.param_form import ParamForm
 from convviz.ui.theme import Theme
 
-ADD_ORDER = ("conv2d", "relu", "maxpool2d", "avgpool2d", "leaky_relu", "prelu", "elu", "sigmoid", "tanh",
-             "maxout", "flatten", "linear", "softmax")
+OK, WARNING, BROKEN, NOT_RUN = "ok", "warning", "broken", "not run"
 
 
-def layer_lines(spec: NetworkSpec, geometry: NetworkGeometry, index: int) -> tuple[str, bool]:
-    """The text the editor shows for layer ``index`` and whether it is the broken one."""
+def layer_lines(spec: NetworkSpec, geometry: NetworkGeometry, index: int) -> tuple[str, str]:
+    """The text the editor shows for layer ``index`` and its state: OK, WARNING (a stride that does not
+    fit: torch rounds down), BROKEN (cannot work) or NOT_RUN (after a broken layer)."""
     layer = spec.layers[index]
     head = f"{index + 1:>2}  {describe_layer(layer)}"
     if index < len(geometry.layers):
@@ -40,36 +44,39 @@ def layer_lines(spec: NetworkSpec, geometry: NetworkGeometry, index: int) -> tup
         if g.params:
             lines.append(f"     {g.param_formula}")
         lines.append(f"     receptive field {field_text(g.receptive_field)}")
+        if g.warning is not None:
+            lines.append(f"     \u26a0 {str(g.warning).split(': ', 1)[-1]}")
         lines.extend(f"     note: {note}" for note in g.notes)
-        return "\n".join(lines), False
+        return "\n".join(lines), WARNING if g.warning is not None else OK
     error = geometry.error
     if error is not None and error.layer == index:
         reason = str(error).split(": ", 1)[-1]
-        return f"{head}\n     \u26a0 {reason}", True
-    return f"{head}\n     (not run: an earlier layer cannot work)", False
+        return f"{head}\n     \u26a0 {reason}", BROKEN
+    return f"{head}\n     (not run: an earlier layer cannot work)", NOT_RUN
 
 
 class LayerEditor(QtWidgets.QWidget):
-    """Layers, their live arithmetic, a form for the chosen one; ``specEdited(spec)`` after each edit,
+    """Layers, their live arithmetic, a form for the chosen one. Edits go to the document;
     ``layerSelected(index)`` when the chosen layer changes, ``message(text, is_error)`` for the user."""
 
-    specEdited = QtCore.Signal(object)
     layerSelected = QtCore.Signal(int)
     message = QtCore.Signal(str, bool)
-    historyChanged = QtCore.Signal()
 
-    def __init__(self, theme: Theme, spec: NetworkSpec, parent: QtWidgets.QWidget | None = None):
+    def __init__(self, theme: Theme, document: Document, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.theme = theme
-        self.history = EditHistory.start(spec)
-        self.geometry = analyze(spec)
+        self.document = document
+        self.network_geometry = analyze(document.network)
         self._refreshing = False
+        self._select_next: int | None = None
         self._build()
+        document.events.network.connect(self._network_changed)
+        document.events.history.connect(lambda value: self._update_actions())
         self.refresh()
 
     @property
     def spec(self) -> NetworkSpec:
-        return self.history.current
+        return self.document.network
 
     # ---- layout --------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -109,7 +116,7 @@ class LayerEditor(QtWidgets.QWidget):
         self.add_button.setText("+ Add")
         self.add_button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_menu = QtWidgets.QMenu(self)
-        for type_name in ADD_ORDER:
+        for type_name in LAYER_TYPES:
             action = self.add_menu.addAction(f"{LAYER_TYPES[type_name].title}  ({type_name})")
             action.triggered.connect(lambda checked=False, t=type_name: self.add(t))
         self.add_button.setMenu(self.add_menu)
@@ -120,8 +127,8 @@ class LayerEditor(QtWidgets.QWidget):
                 ("remove", "Remove", "Delete", self.remove),
                 ("up", "\u25b2", "Alt+Up", lambda: self.move(-1)),
                 ("down", "\u25bc", "Alt+Down", lambda: self.move(1)),
-                ("undo", "Undo", "Ctrl+Z", self.undo),
-                ("redo", "Redo", "Ctrl+Shift+Z", self.redo)):
+                ("undo", "Undo", "Ctrl+Z", self.document.undo),
+                ("redo", "Redo", "Ctrl+Shift+Z", self.document.redo)):
             action = QtGui.QAction(text, self)
             action.setShortcut(QtGui.QKeySequence(shortcut))
             if name in ("duplicate", "remove", "up", "down"):
@@ -158,59 +165,66 @@ class LayerEditor(QtWidgets.QWidget):
         box.addWidget(self.totals)
 
     # ---- state ----------------------------------------------------------------------------------------
-    def load(self, spec: NetworkSpec, saved: bool = True) -> None:
-        """A different network (preset, file, new): a fresh history."""
-        self.history = EditHistory.start(spec, saved)
-        self.refresh()
-        self.historyChanged.emit()
-
-    def apply(self, spec: NetworkSpec, label: str, select: int | None = None) -> None:
-        """Record an edit, refresh, and tell the window to run the new network."""
-        if spec == self.spec:
-            return
-        self.history.apply(spec, label)
-        self.refresh(select)
-        self.specEdited.emit(spec)
-        self.historyChanged.emit()
+    def _network_changed(self, change) -> None:
+        if not change.transient:
+            self.refresh(self._select_next)
+            self._select_next = None
 
     def refresh(self, select: int | None = None) -> None:
         spec = self.spec
-        self.geometry = analyze(spec)
+        self.network_geometry = geometry = analyze(spec)
         self._refreshing = True
         try:
             row = self.list.currentRow() if select is None else select
             self.list.clear()
             for index in range(len(spec.layers)):
-                text, broken = layer_lines(spec, self.geometry, index)
+                text, state = layer_lines(spec, geometry, index)
                 item = QtWidgets.QListWidgetItem(text)
-                if broken:
+                if state == BROKEN:
                     item.setForeground(QtGui.QColor(self.theme.error))
-                    error = self.geometry.error
-                    item.setToolTip(str(error))
-                elif index >= len(self.geometry.layers):
+                    item.setBackground(_tint(self.theme.error, self.theme.panel, 0.22))
+                    item.setToolTip(str(geometry.error))
+                elif state == WARNING:
+                    item.setForeground(QtGui.QColor(self.theme.warning))
+                    item.setBackground(_tint(self.theme.warning, self.theme.panel, 0.18))
+                    item.setToolTip(str(geometry.layers[index].warning))
+                elif state == NOT_RUN:
                     item.setForeground(QtGui.QColor(self.theme.muted))
+                item.setData(QtCore.Qt.ItemDataRole.UserRole, state)
                 self.list.addItem(item)
             if spec.layers:
                 self.list.setCurrentRow(max(0, min(row, len(spec.layers) - 1)))
             self.name_edit.setText(spec.name)
             self.name_edit.setCursorPosition(0)  # show the start of a long name, not its end
             for box, value in zip(self.input_boxes, spec.input.shape):
-                box.blockSignals(True)
-                box.setValue(value)
-                box.blockSignals(False)
+                with signals_blocked(box):
+                    box.setValue(value)
         finally:
             self._refreshing = False
         self._show_form()
-        total = self.geometry.total_params
-        output = lecture_shape_text(self.geometry.output_shape)
-        text = f"total: {total:,} parameters; output {output}"
-        if self.geometry.error is not None:
-            text += f"<br><span style='color:{self.theme.error}'>\u26a0 {html.escape(str(self.geometry.error))}</span>"
+        self._show_totals()
+        self._update_actions()
+
+    def _show_totals(self) -> None:
+        geometry = self.network_geometry
+        total = geometry.total_params
+        if geometry.error is not None:
+            working = len(geometry.layers)
+            text = (f"runs up to layer {working}: {total:,} parameters so far" if working
+                    else "no layer runs yet")
+            text += f"<br><span style='color:{self.theme.error}'>\u26a0 {html.escape(str(geometry.error))}</span>"
+        else:
+            text = f"total: {total:,} parameters; output {lecture_shape_text(geometry.output_shape)}"
+            for warning in geometry.warnings:
+                text += f"<br><span style='color:{self.theme.warning}'>\u26a0 {html.escape(str(warning))}</span>"
         self.totals.setText(text)
-        self.actions_["undo"].setEnabled(self.history.can_undo)
-        self.actions_["redo"].setEnabled(self.history.can_redo)
-        self.actions_["undo"].setText(f"Undo {self.history.undo_label()}".strip())
-        self.actions_["redo"].setText(f"Redo {self.history.redo_label()}".strip())
+
+    def _update_actions(self) -> None:
+        history = self.document.history
+        self.actions_["undo"].setEnabled(history.can_undo)
+        self.actions_["redo"].setEnabled(history.can_redo)
+        self.actions_["undo"].setText(f"Undo {history.undo_label()}".strip())
+        self.actions_["redo"].setText(f"Redo {history.redo_label()}".strip())
 
     def current_index(self) -> int:
         return self.list.currentRow()
@@ -219,62 +233,58 @@ class LayerEditor(QtWidgets.QWidget):
         index = self.list.currentRow()
         layer = self.spec.layers[index] if 0 <= index < len(self.spec.layers) else None
         self.form.show_layer(layer)
-        self.form_title.setText("" if layer is None else f"Layer {index + 1}: {LAYER_TYPES[layer.type].title}")
-        self.filters_button.setEnabled(layer is not None and layer.type == "conv2d"
-                                       and index < len(self.geometry.layers))
+        self.form_title.setText("" if layer is None else f"Layer {index + 1}: {layer_type(layer.type).title}")
+        self.filters_button.setEnabled(layer is not None and layer_type(layer.type).has_filters
+                                       and index < len(self.network_geometry.layers))
 
     # ---- edits ----------------------------------------------------------------------------------------
-    def _try(self, make, label: str, select: int | None = None) -> bool:
+    def edit(self, make: Callable[[], NetworkSpec], label: str, select: int | None = None) -> bool:
+        """Make a new spec with ``make`` and record it in the document as one undoable edit; a refused
+        edit (a bad value, more memory than the machine has) is a message and changes nothing."""
         try:
             spec = make()
+            self._select_next = select
+            changed = self.document.edit(spec, label)
         except ConvvizError as error:
+            self._select_next = None
             self.message.emit(str(error), True)
             self.refresh()
             return False
-        self.apply(spec, label, select)
-        error = self.geometry.error
-        if error is not None and (select is None or error.layer == select):
+        if not changed:
+            self._select_next = None
+        error = self.network_geometry.error
+        if changed and error is not None and (select is None or error.layer == select):
             self.message.emit(str(error), True)  # with the numbers and, for a stride, a padding that fits
+        elif changed and select is not None and select < len(self.network_geometry.layers):
+            warning = self.network_geometry.layers[select].warning
+            if warning is not None:
+                self.message.emit(f"{warning} (torch runs it, rounding down)", True)
         return True
 
     def add(self, type_name: str) -> None:
         index = self.list.currentRow() + 1 if self.spec.layers else 0
-        self._try(lambda: editing.add_layer(self.spec, index, type_name),
+        self.edit(lambda: editing.add_layer(self.spec, index, type_name),
                   f"add {LAYER_TYPES[type_name].title}", select=index)
 
     def duplicate(self) -> None:
         index = self.list.currentRow()
         if 0 <= index < len(self.spec.layers):
-            self._try(lambda: editing.duplicate_layer(self.spec, index), f"duplicate layer {index + 1}", index + 1)
+            self.edit(lambda: editing.duplicate_layer(self.spec, index), f"duplicate layer {index + 1}", index + 1)
 
     def remove(self) -> None:
         index = self.list.currentRow()
         if 0 <= index < len(self.spec.layers):
-            self._try(lambda: editing.remove_layer(self.spec, index), f"remove layer {index + 1}",
+            self.edit(lambda: editing.remove_layer(self.spec, index), f"remove layer {index + 1}",
                       max(0, index - 1))
 
     def move(self, offset: int) -> None:
         index = self.list.currentRow()
         target = index + offset
         if 0 <= index < len(self.spec.layers) and 0 <= target < len(self.spec.layers):
-            self._try(lambda: editing.move_layer(self.spec, index, target), f"move layer {index + 1}", target)
-
-    def undo(self) -> None:
-        if self.history.can_undo:
-            spec = self.history.undo()
-            self.refresh()
-            self.specEdited.emit(spec)
-            self.historyChanged.emit()
-
-    def redo(self) -> None:
-        if self.history.can_redo:
-            spec = self.history.redo()
-            self.refresh()
-            self.specEdited.emit(spec)
-            self.historyChanged.emit()
+            self.edit(lambda: editing.move_layer(self.spec, index, target), f"move layer {index + 1}", target)
 
     def set_param(self, index: int, key: str, value: object) -> bool:
-        return self._try(lambda: editing.set_param(self.spec, index, key, value),
+        return self.edit(lambda: editing.set_param(self.spec, index, key, value),
                          f"{key} of layer {index + 1}", select=index)
 
     def _param_edited(self, key: str, value: object) -> None:
@@ -285,17 +295,17 @@ class LayerEditor(QtWidgets.QWidget):
     def _rename(self) -> None:
         name = self.name_edit.text().strip() or "untitled"
         if name != self.spec.name:
-            self._try(lambda: editing.rename(self.spec, name), "rename")
+            self.edit(lambda: editing.rename(self.spec, name), "rename")
 
     def _input_changed(self) -> None:
         channels, height, width = (box.value() for box in self.input_boxes)
-        self._try(lambda: editing.set_input(self.spec, InputSpec(channels, height, width)), "input size")
+        self.edit(lambda: editing.set_input(self.spec, InputSpec(channels, height, width)), "input size")
 
     def _rows_moved(self, parent, start: int, end: int, destination, row: int) -> None:
         if self._refreshing:
             return
         target = row if row < start else row - 1
-        QtCore.QTimer.singleShot(0, lambda: self._try(lambda: editing.move_layer(self.spec, start, target),
+        QtCore.QTimer.singleShot(0, lambda: self.edit(lambda: editing.move_layer(self.spec, start, target),
                                                       f"move layer {start + 1}", target))
 
     def _row_changed(self, row: int) -> None:
@@ -318,3 +328,11 @@ class LayerEditor(QtWidgets.QWidget):
             menu.addSeparator()
             menu.addAction("Filters...", self.filters_button.click)
         menu.exec(self.list.mapToGlobal(point))
+
+
+def _tint(colour: str, background: str, amount: float) -> QtGui.QColor:
+    """``colour`` mixed into ``background`` (amount 0..1): a row marked without hiding its text."""
+    a, b = QtGui.QColor(colour), QtGui.QColor(background)
+    mix = [round(x * amount + y * (1 - amount)) for x, y in zip((a.red(), a.green(), a.blue()),
+                                                                  (b.red(), b.green(), b.blue()))]
+    return QtGui.QColor(*mix)

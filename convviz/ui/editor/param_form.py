@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
+from superqt.utils import signals_blocked
 
 from convviz.core.filters import FILTER_TITLES
-from convviz.core.layers import LAYER_TYPES, Param
+from convviz.core.layers import Param, layer_type
 from convviz.core.spec import LayerSpec
 
 SPIN_LIMIT = 4096
@@ -52,28 +54,24 @@ class PairEdit(QtWidgets.QWidget):
     def _toggle(self, on: bool) -> None:
         self.width.setVisible(on)
         if not on:
-            self.width.blockSignals(True)
-            self.width.setValue(self.height.value())
-            self.width.blockSignals(False)
+            with signals_blocked(self.width):
+                self.width.setValue(self.height.value())
         self._emit()
 
     def set_value(self, value: Any) -> None:
-        for widget in (self.height, self.width, self.separate, *( [self.mode] if self.mode else [])):
-            widget.blockSignals(True)
-        if self.mode is not None:
-            kind = "none" if value is None else "same" if value == "same" else "number"
-            self.mode.setCurrentIndex(max(0, self.mode.findData(kind)))
-        numbers = value if isinstance(value, tuple) else (value, value) if isinstance(value, int) else None
-        if numbers is not None:
-            self.height.setValue(numbers[0])
-            self.width.setValue(numbers[1])
-            self.separate.setChecked(numbers[0] != numbers[1])
-            self.width.setVisible(numbers[0] != numbers[1])
-        number_mode = numbers is not None
-        for widget in (self.height, self.width, self.separate):
-            widget.setEnabled(number_mode)
-        for widget in (self.height, self.width, self.separate, *( [self.mode] if self.mode else [])):
-            widget.blockSignals(False)
+        widgets = [self.height, self.width, self.separate, *([self.mode] if self.mode else [])]
+        with signals_blocked(*widgets):
+            if self.mode is not None:
+                kind = "none" if value is None else "same" if value == "same" else "number"
+                self.mode.setCurrentIndex(max(0, self.mode.findData(kind)))
+            numbers = value if isinstance(value, tuple) else (value, value) if isinstance(value, int) else None
+            if numbers is not None:
+                self.height.setValue(numbers[0])
+                self.width.setValue(numbers[1])
+                self.separate.setChecked(numbers[0] != numbers[1])
+                self.width.setVisible(numbers[0] != numbers[1])
+            for widget in (self.height, self.width, self.separate):
+                widget.setEnabled(numbers is not None)
 
     def value(self) -> Any:
         if self.mode is not None and self.mode.currentData() == "none":
@@ -107,7 +105,7 @@ class ParamForm(QtWidgets.QWidget):
         """Rebuild for another layer type, or just update the values for the same type."""
         if layer is not None and self.layer is not None and layer.type == self.layer.type and self.widgets:
             self.layer = layer
-            for param in LAYER_TYPES[layer.type].params:
+            for param in layer_type(layer.type).params:
                 if param.name in self.widgets:
                     self._set(param, self.widgets[param.name], layer.get(param.name))
             return
@@ -117,7 +115,7 @@ class ParamForm(QtWidgets.QWidget):
         self.layer = layer
         if layer is None:
             return
-        for param in LAYER_TYPES[layer.type].params:
+        for param in layer_type(layer.type).params:
             widget = self._make(param)
             if widget is None:
                 continue
@@ -142,14 +140,19 @@ class ParamForm(QtWidgets.QWidget):
             return edit
         if param.kind == "float":
             box = QtWidgets.QDoubleSpinBox()
-            box.setRange(-100.0, 100.0)
-            box.setDecimals(3)
+            box.setRange(max(param.minimum if param.minimum is not None else -100.0, -100.0),
+                         min(param.maximum if param.maximum is not None else 100.0, 100.0))
+            box.setDecimals(5 if name == "eps" else 3)
             box.setSingleStep(0.01 if name == "negative_slope" else 0.05)
             box.setKeyboardTracking(False)
             box.valueChanged.connect(lambda value, n=name: self.edited.emit(n, float(value)))
             return box
         if param.kind == "bias":
             check = QtWidgets.QCheckBox("add a bias b")
+            check.toggled.connect(lambda on, n=name: self.edited.emit(n, on))
+            return check
+        if param.kind == "bool":
+            check = QtWidgets.QCheckBox(param.help or name)
             check.toggled.connect(lambda on, n=name: self.edited.emit(n, on))
             return check
         if param.kind == "init":
@@ -171,21 +174,20 @@ class ParamForm(QtWidgets.QWidget):
             self.edited.emit(name, value)
 
     def _set(self, param: Param, widget: QtWidgets.QWidget, value: Any) -> None:
-        widget.blockSignals(True)
-        try:
+        with signals_blocked(widget):
             if isinstance(widget, QtWidgets.QSpinBox):
                 widget.setValue(int(value if value is not None else widget.minimum()))
             elif isinstance(widget, QtWidgets.QDoubleSpinBox):
                 widget.setValue(float(value if value is not None else 0.0))
             elif isinstance(widget, PairEdit):
                 widget.set_value(value)
-            elif isinstance(widget, QtWidgets.QCheckBox):
+            elif isinstance(widget, QtWidgets.QCheckBox) and param.kind == "bias":
                 widget.setChecked(value is not False)
-                widget.setText("add a bias b" if not isinstance(value, tuple) else "bias values set in the file")
+                widget.setText("add a bias b" if not isinstance(value, np.ndarray) else "bias values set in the file")
+            elif isinstance(widget, QtWidgets.QCheckBox):
+                widget.setChecked(bool(value))
             elif isinstance(widget, QtWidgets.QComboBox):
                 index = widget.findData(value if isinstance(value, str) else "__list__")
                 widget.setCurrentIndex(max(0, index))
             elif isinstance(widget, QtWidgets.QLabel):
-                widget.setText("edited by hand (kept in the file)" if value is not None else "from init")
-        finally:
-            widget.blockSignals(False)
+                widget.setText("set explicitly (kept in the file)" if value is not None else "from init")

@@ -10,10 +10,11 @@ import html
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
-from convviz.core.compute import conv_weights
-from convviz.core.geometry import LayerGeometry, misfit_layer
+from convviz.core.geometry import LayerGeometry
 from convviz.core.mechanics import ConvStep, conv_output_map, conv_step
+from convviz.model.selection import SelectionModel
 from convviz.pipeline.display import nice_ceiling, robust_range
 from convviz.pipeline.engine import FrameResult
 from convviz.ui.panels.contributions import ContributionsPlot
@@ -21,7 +22,6 @@ from convviz.ui.panels.grid_view import GridView, colour_cells, number_text, tra
 from convviz.ui.panels.playback import PlaybackBar
 from convviz.ui.panels.view_common import big_label
 from convviz.ui.panels.window_view import WHOLE_LIMIT, SlidingWindowView
-from convviz.ui.selection import SelectionModel
 from convviz.ui.theme import Theme
 
 
@@ -31,7 +31,7 @@ def channel_names(count: int, is_image: bool) -> list[str]:
         return ["R", "G", "B"]
     if is_image and count == 1:
         return ["grey"]
-    return [f"map {c}" for c in range(count)]
+    return [f"map {c + 1}" for c in range(count)]
 
 
 class ConvolutionView(SlidingWindowView):
@@ -44,7 +44,6 @@ class ConvolutionView(SlidingWindowView):
         self.weight: np.ndarray | None = None
         self.bias: np.ndarray | None = None
         self.detail: ConvStep | None = None
-        self._weights_key: tuple | None = None
         self._build()
 
     # ---- layout --------------------------------------------------------------------------------------
@@ -157,22 +156,19 @@ class ConvolutionView(SlidingWindowView):
         self.info.setText(text)
 
     def output_channel(self) -> int:
-        return self.filter_box.value()
+        """The chosen filter, 0-based (the box counts from 1, as a person does)."""
+        return self.filter_box.value() - 1
 
     def set_output_channel(self, channel: int) -> None:
-        self.filter_box.setValue(channel)
+        self.filter_box.setValue(channel + 1)
 
     def input_channel(self) -> int:
         channel = self.channel_box.currentData()
         return max(0, channel) if channel is not None else 0
 
     def layers_for(self, result: FrameResult) -> list[LayerGeometry]:
-        """Every conv layer, and the one whose stride does not fit (to show why)."""
-        layers = [g for g in result.geometry.layers if g.type == "conv2d"]
-        broken = misfit_layer(result.spec, result.geometry)
-        if broken is not None and broken.type == "conv2d":
-            layers.append(broken)
-        return layers
+        """Every layer the convolution view explains (its type says so)."""
+        return [g for g in result.geometry.layers if g.kind.view == "convolution"]
 
     def load_layer(self, index: int, keep_step: bool = False) -> None:
         result = self.result
@@ -182,18 +178,14 @@ class ConvolutionView(SlidingWindowView):
         if index not in layers:
             return
         self.layer = layers[index]
-        self.misfit = index >= len(result.geometry.layers)
-        spec_layer = result.spec.layers[index]
+        self.misfit = self.layer.misfit
         self.volume = result.input_of(index)
-        key = (id(spec_layer), self.layer.input_shape[0])
-        if key != self._weights_key:
-            self.weight, self.bias = conv_weights(spec_layer, self.layer.input_shape[0])
-            self._weights_key = key
+        tensors = result.tensors(index)  # the weights the running network holds (also while it trains)
+        self.weight, self.bias = tensors["weight"], tensors.get("bias")
         out_channels = self.layer.output_shape[0]
-        self.filter_box.blockSignals(True)
-        self.filter_box.setRange(0, out_channels - 1)
-        self.filter_box.setSuffix(f" of {out_channels}")
-        self.filter_box.blockSignals(False)
+        with signals_blocked(self.filter_box):
+            self.filter_box.setRange(1, out_channels)
+            self.filter_box.setSuffix(f" of {out_channels}")
         self._arrange(max(self.layer.window.kernel) <= 3)
         self._load_output(keep_step)
 
@@ -202,9 +194,9 @@ class ConvolutionView(SlidingWindowView):
         layer, result = self.layer, self.result
         if layer is None or result is None or self.volume is None or self.weight is None:
             return
-        out_channel = self.filter_box.value()
+        out_channel = self.output_channel()
         flip = self.flip_box.isChecked()
-        if flip or self.misfit:
+        if flip:
             self.output = conv_output_map(self.volume, self.weight, self.bias, layer, out_channel, flip)
         else:
             self.output = np.asarray(result.outputs[layer.index][out_channel])
@@ -213,20 +205,19 @@ class ConvolutionView(SlidingWindowView):
         channels = list(layer.input_channels_of(out_channel))
         names = channel_names(layer.input_shape[0], layer.index == 0)
         previous = self.channel_box.currentText()
-        self.channel_box.blockSignals(True)
-        self.channel_box.clear()
-        if layer.index == 0 and layer.input_shape[0] == 3 and len(channels) == 3:
-            self.channel_box.addItem("colour", -1)
-        for c in channels:
-            self.channel_box.addItem(names[c], c)
-        found = self.channel_box.findText(previous)
         window = layer.window
         assert window is not None
-        if found < 0:  # a big input is shown zoomed in: one channel, so its numbers can be read
-            zoomed = max(window.padded_size) > WHOLE_LIMIT
-            found = 1 if zoomed and self.channel_box.itemData(0) == -1 else 0
-        self.channel_box.setCurrentIndex(found)
-        self.channel_box.blockSignals(False)
+        with signals_blocked(self.channel_box):
+            self.channel_box.clear()
+            if layer.index == 0 and layer.input_shape[0] == 3 and len(channels) == 3:
+                self.channel_box.addItem("colour", -1)
+            for c in channels:
+                self.channel_box.addItem(names[c], c)
+            found = self.channel_box.findText(previous)
+            if found < 0:  # a big input is shown zoomed in: one channel, so its numbers can be read
+                zoomed = max(window.padded_size) > WHOLE_LIMIT
+                found = 1 if zoomed and self.channel_box.itemData(0) == -1 else 0
+            self.channel_box.setCurrentIndex(found)
         self.playback.set_count(window.steps, keep_step=keep_step)
         self._redraw_input()
         self.draw_related(self.selection)
@@ -241,7 +232,7 @@ class ConvolutionView(SlidingWindowView):
         top, left, bottom, right = window.padding
         channel = self.channel_box.currentData()
         if channel is None:
-            channel = list(layer.input_channels_of(self.filter_box.value()))[0]
+            channel = list(layer.input_channels_of(self.output_channel()))[0]
         padded_h, padded_w = window.padded_size
         values = np.zeros((padded_h, padded_w), np.float32)
         inner = (slice(top, top + volume.shape[1]), slice(left, left + volume.shape[2]))
@@ -270,7 +261,23 @@ class ConvolutionView(SlidingWindowView):
                                  style=QtCore.Qt.PenStyle.DashLine, z=25)
         else:
             self.input_view.hide_rect("border")
+        self._shade_unvisited(window, volume.shape[1:])
         self.draw_step(self.playback.step)
+
+    def _shade_unvisited(self, window, size: tuple[int, int]) -> None:
+        """A stride that does not fit: shade the input rows / columns torch's windows never read."""
+        self.input_view.hide_rects("unvisited")
+        fill = translucent(self.theme.warning, 70)
+        for axis in window.misfit_axes:
+            dropped = window.unvisited(axis)
+            if len(dropped) == 0:
+                continue
+            if axis == 0:
+                cells = (window.pad_before[0] + dropped.start, window.pad_before[1], len(dropped), size[1])
+            else:
+                cells = (window.pad_before[0], window.pad_before[1] + dropped.start, size[0], len(dropped))
+            self.input_view.rect(f"unvisited_{axis}", *cells, self.theme.warning, width_px=self.theme.line_px,
+                                 style=QtCore.Qt.PenStyle.DotLine, fill=fill, z=24)
 
     # ---- one step ---------------------------------------------------------------------------------------
     def draw_step(self, step: int) -> None:
@@ -281,7 +288,7 @@ class ConvolutionView(SlidingWindowView):
         assert window_geometry is not None
         if window_geometry.steps == 0:
             return
-        out_channel = self.filter_box.value()
+        out_channel = self.output_channel()
         detail = conv_step(volume, self.weight, self.bias, layer, out_channel, step, self.flip_box.isChecked())
         self.detail = detail
         window = detail.window
@@ -296,17 +303,17 @@ class ConvolutionView(SlidingWindowView):
                 name = f"tap_{i}_{j}"
                 if dilated:  # the taps of a dilated kernel, spaced out
                     self.input_view.rect(name, row + 0.12, col + 0.12, 0.76, 0.76, theme.window, width_px=theme.line_px)
-        if self.misfit and layer.window is not None:
-            axis = 1 if not window_geometry.fits(1) else 0
+        if self.misfit:
+            axis = window_geometry.misfit_axes[-1]
             hanging = window_geometry.overhanging_window(axis)
-            self.input_view.rect("overhang", hanging.top, hanging.left, ek_h, ek_w, theme.error,
+            self.input_view.rect("overhang", hanging.top, hanging.left, ek_h, ek_w, theme.warning,
                                  width_px=theme.line_px * 2, style=QtCore.Qt.PenStyle.DashLine, halo=True)
         else:
             self.input_view.hide_rect("overhang")
         self.focus_input(window.top, window.left, ek_h, ek_w)
         self.draw_output(step, window.out_row, window.out_col)
         height, width = self.output.shape
-        self.output_title.setText(f"Output {width}x{height} (filter {self.filter_box.value()})")
+        self.output_title.setText(f"Output {width}x{height} (filter {self.output_channel() + 1})")
         self._draw_dot_product(detail)
         self._write_text(detail, step)
 
@@ -364,30 +371,32 @@ class ConvolutionView(SlidingWindowView):
         if layer.groups > 1:
             first, last = detail.in_channels[0], detail.in_channels[-1]
             group = first // max(1, len(detail.in_channels))
-            groups = (f"<br>groups={layer.groups}: filter {detail.out_channel} sees only input channels "
-                      f"{first}-{last} (group {group + 1} of {layer.groups})")
+            groups = (f"<br>groups={layer.groups}: filter {detail.out_channel + 1} sees only input channels "
+                      f"{first + 1}-{last + 1} (group {group + 1} of {layer.groups})")
         value = number_text(detail.value)
         check = ""
-        if not self.flip_box.isChecked() and not self.misfit and self.output is not None:
+        if not self.flip_box.isChecked() and self.output is not None:
             torch_value = float(self.output[window.out_row, window.out_col])
             check = f" &nbsp; (torch: {number_text(torch_value)})"
         self.sum_label.setText(" + ".join(terms) + f" + (bias: {number_text(detail.bias)}) = <b>{value}</b>{check}"
                                + groups)
         mode = "true convolution, kernel flipped" if detail.flipped else "cross-correlation, as torch computes"
-        self.dot_title.setText(f"w\u1d40x + b at output ({window.out_row}, {window.out_col}) &nbsp; "
+        self.dot_title.setText(f"w\u1d40x + b at output row {window.out_row + 1}, column {window.out_col + 1} &nbsp; "
                                f"<span style='color:{self.theme.muted}'>({mode})</span>")
         stride = layer.window.stride
-        rows = (f"rows {window.rows[0]}-{window.rows[-1]}, columns {window.cols[0]}-{window.cols[-1]} "
+        rows = (f"rows {window.rows[0] + 1}-{window.rows[-1] + 1}, columns {window.cols[0] + 1}-{window.cols[-1] + 1} "
                 "of the padded input")
         self.info.setText(f"Step {step + 1} of {layer.window.steps}: window at {rows}; it moves "
                           f"{stride[1]} column{'s' if stride[1] > 1 else ''} right, then {stride[0]} "
                           f"row{'s' if stride[0] > 1 else ''} down (the stride)")
         formulas = [f"H2 = {layer.window.formula(0)}", f"W2 = {layer.window.formula(1)}"]
         if self.misfit:
-            self.formula.setStyleSheet(f"color: {self.theme.error};")
-            note = html.escape(layer.notes[0]) if layer.notes else ""
-            self.formula.setText(f"\u26a0 {note}<br>The dashed window hangs off the "
-                                 "edge: torch would silently drop it (rounding the output size down).")
+            self.formula.setStyleSheet(f"color: {self.theme.warning};")
+            warning = html.escape(str(layer.warning).split(": ", 1)[-1]) if layer.warning else ""
+            notes = "<br>".join(html.escape(note) for note in layer.notes)
+            self.formula.setText(f"\u26a0 {warning}<br>{notes}. The dashed window would hang off the edge: "
+                                 "torch never computes it (rounding the output size down); the shaded "
+                                 "rows/columns are never read.")
         else:
             self.formula.setStyleSheet(f"color: {self.theme.muted};")
             self.formula.setText(" &nbsp;&nbsp; ".join(formulas))

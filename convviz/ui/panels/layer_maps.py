@@ -9,14 +9,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from convviz.core.geometry import NetworkGeometry, lecture_shape_text
-from convviz.core.mechanics import Related, related_region
+from convviz.core.connectivity import Related, related_region
+from convviz.core.explain import lecture_shape_text
+from convviz.core.geometry import NetworkGeometry
 from convviz.core.summary import describe_layer, field_text
+from convviz.model.selection import SelectionModel, Unit
 from convviz.pipeline.display import MosaicLayout
 from convviz.pipeline.engine import FrameResult
 from convviz.sources.patterns import is_toy
 from convviz.ui.panels.image_view import ImageView
-from convviz.ui.selection import SelectionModel, Unit
 from convviz.ui.theme import Theme
 
 MAX_TILE_MARKS = 64  # rectangles drawn per layer (one per map the unit is connected to)
@@ -67,7 +68,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.maps.left.connect(lambda: self._leave())
         self._marks: list[QtWidgets.QGraphicsRectItem] = []
         self.related: Related | None = None
-        self.geometry: NetworkGeometry | None = None
+        self.network_geometry: NetworkGeometry | None = None
         self.bars = pg.PlotWidget(background=theme.panel)
         self.bars.setMouseEnabled(False, False)
         self.bars.setMenuEnabled(False)
@@ -80,19 +81,19 @@ class LayerMapsPanel(QtWidgets.QFrame):
         box.addWidget(self.maps, 1)
         box.addWidget(self.bars, 1)
         self.setMinimumHeight(220)
-        self.selection.connect(self._selection_changed)
+        self.selection.listen(self._selection_changed)
         self.shown_sequence = -1
 
     # ---- drawing --------------------------------------------------------------------------------
     def show_result(self, result: FrameResult) -> None:
         layer = result.spec.layers[self.index]
-        self.geometry = result.geometry
+        self.network_geometry = result.geometry
         geometry = result.geometry.layers[self.index]
         shape = geometry.output_shape
         self.title.setText(f"{self.index + 1}  {describe_layer(layer)}  \u2192  {lecture_shape_text(shape)}")
         details = []
         formulas = geometry.formulas()
-        if formulas and layer.type == "conv2d":
+        if formulas:
             details.append(formulas[1])
         if geometry.params:
             details.append(f"{geometry.params:,} params")
@@ -146,9 +147,10 @@ class LayerMapsPanel(QtWidgets.QFrame):
         units here that see it (the geometry comes from the core)."""
         unit = selection.active
         self.related = None
-        if unit is not None and self.layout_ is not None and self.geometry is not None \
-                and unit.layer < len(self.geometry.layers):
-            self.related = related_region(self.geometry, unit.layer, unit.channel, unit.row, unit.col, self.index)
+        if unit is not None and self.layout_ is not None and self.network_geometry is not None \
+                and unit.layer < len(self.network_geometry.layers):
+            self.related = related_region(self.network_geometry, unit.layer, unit.channel, unit.row, unit.col,
+                                          self.index)
         related, layout = self.related, self.layout_
         used = 0
         empty = related is not None and (related.box[2] <= related.box[0] or related.box[3] <= related.box[1])
@@ -178,6 +180,10 @@ class LayerMapsPanel(QtWidgets.QFrame):
         item.setPen(pen)
         item.setVisible(True)
         return item
+
+    def detach(self) -> None:
+        """Stop listening to the shared selection (before the panel is thrown away)."""
+        self.selection.forget(self._selection_changed)
 
     def value_at(self, unit: Unit) -> float | None:
         if self.values is None:
@@ -222,8 +228,8 @@ class InputPanel(QtWidgets.QFrame):
         self.padding_marker.setVisible(False)
         self.view.view.addItem(self.padding_marker)
         self.related: Related | None = None
-        self.geometry: NetworkGeometry | None = None
-        self.selection.connect(self._selection_changed)
+        self.network_geometry: NetworkGeometry | None = None
+        self.selection.listen(self._selection_changed)
         self.image: np.ndarray | None = None
 
     def show_result(self, result: FrameResult) -> None:
@@ -237,8 +243,11 @@ class InputPanel(QtWidgets.QFrame):
         else:
             self.subtitle.setText(f"{source} ({prepared.source_size[1]}x{prepared.source_size[0]}, {scale})")
         self.image = prepared.tensor
-        self.geometry = result.geometry
+        self.network_geometry = result.geometry
         self.view.set_image(prepared.display)
+
+    def detach(self) -> None:
+        self.selection.forget(self._selection_changed)
 
     def _unit(self, y: float, x: float) -> Unit:
         return Unit(-1, 0, int(y), int(x))
@@ -258,8 +267,8 @@ class InputPanel(QtWidgets.QFrame):
         part that lies in the zero padding), or the chosen pixel itself."""
         unit = selection.active
         self.related = None
-        if unit is not None and self.geometry is not None and unit.layer < len(self.geometry.layers):
-            self.related = related_region(self.geometry, unit.layer, unit.channel, unit.row, unit.col, -1)
+        if unit is not None and self.network_geometry is not None and unit.layer < len(self.network_geometry.layers):
+            self.related = related_region(self.network_geometry, unit.layer, unit.channel, unit.row, unit.col, -1)
         related = self.related
         if related is None:
             self.marker.setVisible(False)

@@ -7,6 +7,7 @@ is immediate because views work out a step from its number alone.
 from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
+from superqt.utils import signals_blocked
 
 from convviz.ui.theme import Theme
 
@@ -128,13 +129,11 @@ class PlaybackBar(QtWidgets.QWidget):
         self._step(playback.step)
 
     def _count(self, count: int) -> None:
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, count - 1)
-        self.slider.blockSignals(False)
+        with signals_blocked(self.slider):
+            self.slider.setRange(0, count - 1)
         self._step(self.playback.step)
 
     def _step(self, step: int) -> None:
-        self.slider.blockSignals(True)
-        self.slider.setValue(step)
-        self.slider.blockSignals(False)
+        with signals_blocked(self.slider):
+            self.slider.setValue(step)
         self.label.setText(f"step {step + 1} / {self.playback.count}")

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6 import QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
 from convviz.core.geometry import LayerGeometry
 from convviz.core.mechanics import PoolStep, pool_step
+from convviz.model.selection import SelectionModel
 from convviz.pipeline.display import nice_ceiling, robust_range
 from convviz.pipeline.engine import FrameResult
 from convviz.ui.panels.grid_view import colour_cells, number_text, translucent
 from convviz.ui.panels.playback import PlaybackBar
 from convviz.ui.panels.view_common import big_label
 from convviz.ui.panels.window_view import SlidingWindowView
-from convviz.ui.selection import SelectionModel
 from convviz.ui.theme import Theme
 
 
@@ -56,13 +57,15 @@ class PoolingView(SlidingWindowView):
         outer.addWidget(self.bar)
 
     def layers_for(self, result: FrameResult) -> list[LayerGeometry]:
-        return [g for g in result.geometry.layers if g.type in ("maxpool2d", "avgpool2d")]
+        """Every layer the pooling view explains (its type says so)."""
+        return [g for g in result.geometry.layers if g.kind.view == "pooling"]
 
     def output_channel(self) -> int:
-        return self.channel_box.value()
+        """The chosen map, 0-based (the box counts from 1, as a person does)."""
+        return self.channel_box.value() - 1
 
     def set_output_channel(self, channel: int) -> None:
-        self.channel_box.setValue(channel)
+        self.channel_box.setValue(channel + 1)
 
     def show_message(self, text: str) -> None:
         self.explain.setText(text)
@@ -72,23 +75,27 @@ class PoolingView(SlidingWindowView):
         if result is None or index >= len(result.geometry.layers):
             return
         self.layer = result.geometry.layers[index]
+        self.misfit = self.layer.misfit
         self.volume = result.input_of(index)
-        self.channel_box.blockSignals(True)
-        self.channel_box.setRange(0, self.layer.input_shape[0] - 1)
-        self.channel_box.setSuffix(f" of {self.layer.input_shape[0]}")
-        self.channel_box.blockSignals(False)
+        with signals_blocked(self.channel_box):
+            self.channel_box.setRange(1, self.layer.input_shape[0])
+            self.channel_box.setSuffix(f" of {self.layer.input_shape[0]}")
+        if self.layer.window is None:  # adaptive pooling whose windows differ in size
+            self.show_message(f"{self.layer.label}: " + (self.layer.notes[0] if self.layer.notes else
+                                                          "windows of different sizes") + "; see its maps (F2)")
+            return
         self._load_channel(keep_step)
 
     def _load_channel(self, keep_step: bool = True) -> None:
         layer, volume, result = self.layer, self.volume, self.result
         if layer is None or volume is None or result is None or layer.window is None:
             return
-        channel = self.channel_box.value()
+        channel = self.output_channel()
         window = layer.window
         self.output = np.asarray(result.outputs[layer.index][channel])
         top, left, bottom, right = window.padding
         padded_h, padded_w = window.padded_size
-        kind = "max" if layer.type == "maxpool2d" else "average"
+        kind = "max" if layer.kind.pooling == "max" else "average"
         # torch's padding: never picked by a max (no number), a 0 that counts in an average
         values = np.full((padded_h, padded_w), np.nan if kind == "max" else 0.0, np.float32)
         values[top:top + volume.shape[1], left:left + volume.shape[2]] = volume[channel]
@@ -104,7 +111,7 @@ class PoolingView(SlidingWindowView):
         if top or left or bottom or right:
             padding_text = (f", padding {top} (never the max)" if kind == "max"
                             else f", zero padding {top} (counts in the mean, as in torch)")
-        self.input_title.setText(f"Map {channel}, {volume.shape[2]}x{volume.shape[1]}{padding_text}")
+        self.input_title.setText(f"Map {channel + 1}, {volume.shape[2]}x{volume.shape[1]}{padding_text}")
         formulas = layer.formulas() or ("", "")
         self.info.setText(f"{kind} pooling {window.kernel[0]}x{window.kernel[1]}, stride {window.stride[0]}: "
                           f"{formulas[0]} &nbsp; {formulas[1]}. Each map is pooled on its own; no parameters."
@@ -118,7 +125,7 @@ class PoolingView(SlidingWindowView):
         layer, volume, output = self.layer, self.volume, self.output
         if layer is None or volume is None or output is None or layer.window is None or layer.window.steps == 0:
             return
-        channel = self.channel_box.value()
+        channel = self.output_channel()
         detail = pool_step(volume, layer, channel, step)
         self.detail = detail
         window = detail.window
@@ -135,7 +142,7 @@ class PoolingView(SlidingWindowView):
         self.focus_input(window.top, window.left, kernel_h, kernel_w)
         self.draw_output(step, window.out_row, window.out_col)
         height, width = output.shape
-        self.output_title.setText(f"Output {width}x{height}, cell ({window.out_row}, {window.out_col})")
+        self.output_title.setText(f"Output {width}x{height}, row {window.out_row + 1}, column {window.out_col + 1}")
         cells = [number_text(float(v)) for v, pad in zip(detail.patch.ravel(), detail.in_padding.ravel())
                  if not pad or detail.kind == "avg"]
         listing = ", ".join(cells[:16]) + (", ..." if len(cells) > 16 else "")

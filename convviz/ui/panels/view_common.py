@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6 import QtCore, QtWidgets
+from superqt.utils import signals_blocked
 
 from convviz.core.geometry import LayerGeometry
 from convviz.core.spec import NetworkSpec
@@ -26,16 +27,15 @@ class LayerChooser(QtWidgets.QComboBox):
     def fill(self, spec: NetworkSpec, layers: Iterable[LayerGeometry], extra: str = "") -> None:
         """List ``layers``; keep the current choice if it is still there."""
         current = self.current_layer()
-        self.blockSignals(True)
-        self.clear()
-        self._indices = []
-        for layer in layers:
-            note = f"  ({extra})" if extra and layer.notes and extra in layer.notes[0] else ""
-            self.addItem(f"{layer.index + 1}  {describe_layer(spec.layers[layer.index])}{note}", layer.index)
-            self._indices.append(layer.index)
-        if current in self._indices:
-            self.setCurrentIndex(self._indices.index(current))
-        self.blockSignals(False)
+        with signals_blocked(self):
+            self.clear()
+            self._indices = []
+            for layer in layers:
+                note = f"  ({extra})" if extra and layer.misfit else ""
+                self.addItem(f"{layer.index + 1}  {describe_layer(spec.layers[layer.index])}{note}", layer.index)
+                self._indices.append(layer.index)
+            if current in self._indices:
+                self.setCurrentIndex(self._indices.index(current))
 
     def current_layer(self) -> int | None:
         data = self.currentData()

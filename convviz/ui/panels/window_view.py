@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from convviz.core.connectivity import related_region
 from convviz.core.geometry import LayerGeometry
-from convviz.core.mechanics import related_region
+from convviz.model.selection import SelectionModel, Unit
 from convviz.pipeline.engine import FrameResult
 from convviz.ui.panels.grid_view import GridView, colour_cells
 from convviz.ui.panels.playback import Playback
 from convviz.ui.panels.view_common import LayerChooser, big_label
-from convviz.ui.selection import SelectionModel, Unit
 from convviz.ui.theme import Theme
 
 WHOLE_LIMIT = 64  # maps up to this many cells a side are shown whole (numbers appear when cells are big)
@@ -33,7 +33,7 @@ class SlidingWindowView(QtWidgets.QWidget):
         self.playback = Playback(self)
         self.result: FrameResult | None = None
         self.layer: LayerGeometry | None = None
-        self.misfit = False  # the layer is the one whose stride does not fit
+        self.misfit = False  # the layer's stride does not fit (torch rounds down; the view shows what it drops)
         self.volume: np.ndarray | None = None
         self.output: np.ndarray | None = None
         self._output_range = 1.0
@@ -60,7 +60,7 @@ class SlidingWindowView(QtWidgets.QWidget):
         for view in (self.output_view, self.input_view):
             view.left.connect(self._pointer_left)
         self.playback.stepChanged.connect(self.draw_step)
-        selection.connect(self._selection_changed)
+        selection.listen(self._selection_changed)
 
     # ---- for subclasses -------------------------------------------------------------------------------
     def layers_for(self, result: FrameResult) -> list[LayerGeometry]:
@@ -83,6 +83,10 @@ class SlidingWindowView(QtWidgets.QWidget):
 
     def show_message(self, text: str) -> None:
         """Where a view says it has nothing to show."""
+
+    def detach(self) -> None:
+        """Stop listening to the shared selection (before the view is thrown away)."""
+        self.selection.forget(self._selection_changed)
 
     # ---- shared ---------------------------------------------------------------------------------------
     def show_result(self, result: FrameResult) -> None:
@@ -171,11 +175,10 @@ class SlidingWindowView(QtWidgets.QWidget):
         if 0 <= row < height and 0 <= col < width:
             self.playback.pause()
             self.playback.go(row * width + col)
-            if not self.misfit:
-                self.selection.pin(Unit(self.layer.index, self.output_channel(), row, col))
+            self.selection.pin(Unit(self.layer.index, self.output_channel(), row, col))
 
     def _output_hovered(self, row: int, col: int) -> None:
-        if self.layer is not None and not self.misfit:
+        if self.layer is not None:
             self.selection.set_hover(Unit(self.layer.index, self.output_channel(), row, col))
 
     def _input_hovered(self, row: int, col: int) -> None:
@@ -213,7 +216,7 @@ class SlidingWindowView(QtWidgets.QWidget):
         layer, result = self.layer, self.result
         unit = selection.active
         shown = False
-        if layer is not None and result is not None and unit is not None and not self.misfit \
+        if layer is not None and result is not None and unit is not None \
                 and unit.layer < len(result.geometry.layers) and layer.window is not None:
             for view, target, offset, channel in (
                     (self.input_view, layer.index - 1, layer.window.pad_before, self.input_channel()),
