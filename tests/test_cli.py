@@ -19,15 +19,26 @@ def test_info_prints_the_slide_51_table(capsys):
 
 
 def test_info_json_has_the_documented_shape(capsys):
+    """The lecture's typical network, every number worked out by hand: (W - F + 2P)/S + 1 keeps 32,
+    each 2x2 pool halves it; a conv has K*(F*F*D + 1) parameters, a linear layer in*out + out."""
     assert main(["info", "--net", "typical_convnet", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) >= {"layers", "total_params"}
-    first = data["layers"][0]
-    assert set(first) >= {"index", "type", "output_shape", "params", "receptive_field"}
-    assert first["index"] == 1 and first["output_shape"] == [16, 32, 32]
-    assert data["layers"][-1]["output_shape"] == [10]
-    assert data["layers"][-1]["receptive_field"] is None
-    assert data["total_params"] == sum(layer["params"] for layer in data["layers"])
+    assert set(data) >= {"name", "input_shape", "layers", "total_params", "warnings", "error"}
+    by_hand = [  # (type, output shape, parameters, receptive field size or None)
+        ("conv2d", [16, 32, 32], 16 * (3 * 3 * 3 + 1), 3), ("relu", [16, 32, 32], 0, 3),
+        ("conv2d", [16, 32, 32], 16 * (3 * 3 * 16 + 1), 5), ("relu", [16, 32, 32], 0, 5),
+        ("maxpool2d", [16, 16, 16], 0, 6),
+        ("conv2d", [32, 16, 16], 32 * (3 * 3 * 16 + 1), 10), ("relu", [32, 16, 16], 0, 10),
+        ("conv2d", [32, 16, 16], 32 * (3 * 3 * 32 + 1), 14), ("relu", [32, 16, 16], 0, 14),
+        ("maxpool2d", [32, 8, 8], 0, 16),
+        ("flatten", [2048], 0, None), ("linear", [64], 2048 * 64 + 64, None), ("relu", [64], 0, None),
+        ("linear", [10], 64 * 10 + 10, None), ("softmax", [10], 0, None)]
+    rows = [(row["type"], row["output_shape"], row["params"],
+             row["receptive_field"]["size"][0] if row["receptive_field"] else None) for row in data["layers"]]
+    assert rows == by_hand
+    assert [row["index"] for row in data["layers"]] == list(range(1, 16))
+    assert data["total_params"] == 148_442 and data["input_shape"] == [3, 32, 32]
+    assert data["error"] is None and data["warnings"] == []
 
 
 def test_info_input_override(capsys):

@@ -15,9 +15,10 @@ from convviz.core.errors import ConvvizError
 from convviz.core.geometry import NetworkGeometry
 
 FLOAT = 4  # bytes per float32
-# a frame's activations are held by the compute stage, the paint stage and the GUI at once, plus the
-# display mosaics: four copies is what the live pipeline measured at its peak
-LIVE_COPIES = 4
+# a frame's activations are held by the compute stage, the paint stage and the GUI at once, plus
+# torch's transient tensors and the display buffers: measured, the heavier benchmark network (146 MiB
+# of activations per frame) peaked at 1.1 GB, about base + 5x; six copies leaves a margin
+LIVE_COPIES = 6
 BASE_BYTES = 400 * 2**20  # Python, Qt, torch and the window before any network (measured ~380 MB)
 
 

@@ -18,17 +18,19 @@ from convviz.core.spec import LayerSpec
 from convviz.core.windows import Window, WindowGeometry
 
 
-def _taps(volume: np.ndarray, window: Window, geometry: WindowGeometry, fill: float) -> tuple[np.ndarray, np.ndarray]:
-    """Values under the window's taps, (C, kh, kw), with ``fill`` where a tap is in the padding; and
-    the (kh, kw) mask of taps in the padding."""
+def _taps(volume: np.ndarray, channels: list[int], window: Window, geometry: WindowGeometry,
+          fill: float) -> tuple[np.ndarray, np.ndarray]:
+    """Values of ``channels`` under the window's taps, (C, kh, kw), with ``fill`` where a tap is in the
+    padding; and the (kh, kw) mask of taps in the padding. Reads only those values (any step, any
+    map size: the same cost)."""
     rows = np.asarray(window.rows) - geometry.pad_before[0]
     cols = np.asarray(window.cols) - geometry.pad_before[1]
     height, width = volume.shape[1:]
     row_ok = (rows >= 0) & (rows < height)
     col_ok = (cols >= 0) & (cols < width)
     inside = row_ok[:, None] & col_ok[None, :]
-    values = volume[:, np.clip(rows, 0, height - 1)[:, None], np.clip(cols, 0, width - 1)[None, :]]
-    values = np.where(inside[None], values, np.float32(fill)).astype(np.float32)
+    values = volume[np.ix_(channels, np.clip(rows, 0, height - 1), np.clip(cols, 0, width - 1))]
+    values = np.where(inside[None], np.asarray(values), np.float32(fill)).astype(np.float32)
     return values, ~inside
 
 
@@ -72,7 +74,7 @@ def conv_step(volume: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, l
     assert geometry is not None, "conv_step needs a conv layer"
     window = geometry.window(step)
     in_channels = tuple(layer.input_channels_of(out_channel))
-    patch, in_padding = _taps(volume[list(in_channels)], window, geometry, 0.0)
+    patch, in_padding = _taps(volume, list(in_channels), window, geometry, 0.0)
     kernel = conv_kernel(weight, out_channel, flip)
     products = patch * kernel
     channel_sums = products.sum(axis=(1, 2), dtype=np.float64).astype(np.float32)
@@ -126,7 +128,7 @@ def pool_step(volume: np.ndarray, layer: LayerGeometry, channel: int, step: int)
     assert geometry is not None, "pool_step needs a pooling layer"
     window = geometry.window(step)
     kind = layer.kind.pooling
-    patch, in_padding = _taps(volume[channel:channel + 1], window, geometry, -np.inf if kind == "max" else 0.0)
+    patch, in_padding = _taps(volume, [channel], window, geometry, -np.inf if kind == "max" else 0.0)
     patch = patch[0]
     if kind == "max":
         flat = int(np.argmax(patch))  # the first maximum in row-major order, as torch's CPU kernel

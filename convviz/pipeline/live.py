@@ -92,6 +92,7 @@ class LivePipeline:
         self.frozen = False
         self.last_frame: Frame | None = None
         self.source_ok = True
+        self._source_opened = False
         self._requests = _Requests(source=source, spec=engine.initial)  # opened and built on the compute thread
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)  # one condition for every state change below
@@ -182,7 +183,8 @@ class LivePipeline:
         device: a camera cannot be opened twice). If ``new`` fails, the old one stays (reopened if it
         had to be closed) and the user is told. True if the source changed."""
         old = self._source
-        same_device = new is old or (old.device is not None and new.device == old.device)
+        first = not self._source_opened  # the source given at the start: nothing is open yet
+        same_device = not first and (new is old or (old.device is not None and new.device == old.device))
         if same_device:
             _close_quietly(old)  # a retry, or another resolution of the same camera
         try:
@@ -199,9 +201,10 @@ class LivePipeline:
                     self.on_source_lost(str(reopen_error))
             return False
         self._source = new
+        self._source_opened = True
         self.source_ok = True
         self.last_frame = None
-        if not same_device:
+        if not same_device and not first:
             _close_quietly(old)
         self.on_source_changed(new)
         return True

@@ -74,6 +74,28 @@ def test_every_step_of_a_convolution_equals_torch(case):
         assert window.padded_size == (volume.shape[1] + top + bottom, volume.shape[2] + left + right)
 
 
+@given(st.integers(1, 3), st.integers(1, 5), st.integers(1, 5), st.integers(1, 2), st.integers(3, 9),
+       st.integers(0, 99))
+def test_padding_same_every_step_equals_torch_even_when_uneven(channels, kernel_h, kernel_w, dilation, size, seed):
+    """torch's padding="same": total D(F-1) zeros, the odd one after (bottom/right). Every dot product
+    of the view equals torch's own padding="same" convolution."""
+    spec = NetworkSpec.from_dict({"input": {"channels": channels, "height": size, "width": size + 1}, "layers": [
+        {"type": "conv2d", "out_channels": 2, "kernel_size": [kernel_h, kernel_w], "padding": "same",
+         "dilation": dilation, "seed": seed}]})
+    geometry = check(spec).layers[0]
+    conv = build_module(spec)[0]
+    volume = np.random.default_rng(seed).standard_normal((channels, size, size + 1)).astype(np.float32)
+    expected = F.conv2d(torch.from_numpy(volume)[None], conv.weight, conv.bias, padding="same",
+                        dilation=dilation)[0].detach().numpy()
+    assert expected.shape[1:] == geometry.window.output_size == (size, size + 1)
+    weight, bias = conv.weight.detach().numpy(), conv.bias.detach().numpy()
+    for out_channel in range(2):
+        for step in range(geometry.window.steps):
+            detail = conv_step(volume, weight, bias, geometry, out_channel, step)
+            row, col = divmod(step, size + 1)
+            assert detail.value == pytest.approx(float(expected[out_channel, row, col]), abs=1e-4)
+
+
 @given(conv_layers())
 def test_taps_in_the_padding_are_zeros_and_marked(case):
     spec, volume = case
@@ -125,18 +147,38 @@ def test_true_convolution_flips_the_kernel_and_differs_from_torch():
     np.testing.assert_allclose(flipped, expected[0, 0].numpy(), atol=1e-5)
 
 
+class CountingVolume(np.ndarray):
+    """A volume that counts how many values indexing hands out (what a step really reads)."""
+
+    read = 0
+
+    def __getitem__(self, key):
+        part = super().__getitem__(key)
+        CountingVolume.read += int(np.size(part))
+        return part
+
+
 def test_scrubbing_any_step_of_a_224_layer_costs_the_same():
-    """Work per step does not depend on the step number: the last step of a 224x224 layer reads the
-    same number of values as the first."""
+    """Work per step does not depend on the layer's size or the step number: the first and the last
+    step of a 224x224 layer each read the window's 3x3x3 values, not the map."""
     spec = NetworkSpec.from_dict({"input": {"channels": 3, "height": 224, "width": 224}, "layers": [
-        {"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1}]})
-    layer = check(spec).layers[0]
+        {"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1},
+        {"type": "maxpool2d", "kernel_size": 2}]})
+    conv, pool = check(spec).layers
     weight = build_module(spec)[0].weight.detach().numpy()
-    volume = np.random.default_rng(0).random((3, 224, 224), dtype=np.float32)
-    last = layer.window.steps - 1
-    a, b = conv_step(volume, weight, None, layer, 0, 0), conv_step(volume, weight, None, layer, 0, last)
-    assert a.patch.shape == b.patch.shape == (3, 3, 3)
-    assert (b.window.out_row, b.window.out_col) == (223, 223)
+    volume = np.random.default_rng(0).random((3, 224, 224), dtype=np.float32).view(CountingVolume)
+    reads = []
+    for step in (0, conv.window.steps // 2, conv.window.steps - 1):
+        CountingVolume.read = 0
+        detail = conv_step(volume, weight, None, conv, 0, step)
+        reads.append(CountingVolume.read)
+    assert (detail.window.out_row, detail.window.out_col) == (223, 223)
+    assert reads[0] == reads[1] == reads[2] <= 3 * 3 * 3 * 2
+    maps = np.random.default_rng(1).random((2, 224, 224), dtype=np.float32).view(CountingVolume)
+    for step in (0, pool.window.steps - 1):
+        CountingVolume.read = 0
+        pool_step(maps, pool, 1, step)
+        assert CountingVolume.read <= 2 * 2 * 2
 
 
 @st.composite

@@ -111,3 +111,137 @@ def test_a_network_change_recomputes_the_current_frame(lut):
         assert results[-1].outputs[-1].shape == (10,)
     finally:
         pipeline.stop()
+
+
+class RecordingSource(FrameSource):
+    """A still picture that records what happens to it (and may refuse to open)."""
+
+    live = False
+
+    def __init__(self, name: str, device=None, fail_open: bool = False, log: list | None = None):
+        self.name, self.device, self.fail_open = name, device, fail_open
+        self.log = log if log is not None else []
+
+    def open(self) -> None:
+        self.log.append(("open", self.name))
+        if self.fail_open:
+            raise SourceError(f"{self.name} cannot be opened")
+
+    def read(self) -> Frame:
+        return Frame(np.zeros((32, 32, 3), np.uint8), 0)
+
+    def close(self) -> None:
+        self.log.append(("close", self.name))
+
+
+def test_a_network_torch_cannot_build_is_refused_and_the_old_one_keeps_running(lut, monkeypatch):
+    """The new network is built before anything is replaced: after the refusal every frame still pairs
+    the old network's geometry with its own outputs (no IndexError, no mixed frame)."""
+    refused = []
+    done = threading.Event()
+    pipeline, results, errors, _, arrived = make("slide51_ten_5x5", StillSource(np.zeros((32, 32, 3)), "x"), lut)
+    pipeline.on_network_refused = lambda spec, message: (refused.append((spec, message)), done.set())
+    pipeline.start()
+    try:
+        assert arrived.wait(10)
+        arrived.clear()
+        pipeline.ack()
+        from convviz.core import compute
+
+        original = compute.Runner.__init__
+
+        def fail(self, spec, *args, **kwargs):
+            if spec.name.startswith("[(CONV"):
+                raise RuntimeError("not enough memory for this network")
+            original(self, spec, *args, **kwargs)
+
+        monkeypatch.setattr(compute.Runner, "__init__", fail)
+        bad = load_preset("typical_convnet")
+        pipeline.set_network(bad)
+        assert done.wait(10)
+        assert refused[0][0] is bad and "not enough memory" in refused[0][1] and "keeps running" in refused[0][1]
+        pipeline.set_frozen(False)  # any later request recomputes with the old network
+        assert arrived.wait(10)
+        last = results[-1]
+        assert last.spec.name == load_preset("slide51_ten_5x5").name
+        assert [o.shape for o in last.outputs] == [g.output_shape for g in last.geometry.layers]
+    finally:
+        pipeline.stop()
+
+
+def test_a_source_that_cannot_be_opened_leaves_the_old_one_running(lut):
+    log: list = []
+    first = RecordingSource("first", log=log)
+    pipeline, results, errors, _, arrived = make("slide51_ten_5x5", first, lut)
+    failed = threading.Event()
+    pipeline.on_error = lambda message: (errors.append(message), failed.set())
+    pipeline.start()
+    try:
+        assert arrived.wait(10)
+        assert log == [("open", "first")]
+        pipeline.set_source(RecordingSource("broken", fail_open=True, log=log))
+        assert failed.wait(10)
+        assert "broken cannot be opened" in errors[0]
+        assert ("close", "first") not in log  # a different device: the old source was never closed
+    finally:
+        pipeline.stop()
+    assert log[-1] == ("close", "first")  # closed by the thread that read it, at the end
+
+
+def test_the_same_device_is_closed_before_it_is_opened_again(lut):
+    """Another resolution of camera 0: the old capture is released first (a camera cannot be opened
+    twice); if the new one fails the old one is opened again."""
+    log: list = []
+    changed = threading.Event()
+    first = RecordingSource("camera 0 at 640x480", device=("camera", 0), log=log)
+    pipeline, results, errors, _, arrived = make("slide51_ten_5x5", first, lut)
+    failed = threading.Event()
+    pipeline.on_source_changed = lambda source: changed.set()
+    pipeline.on_error = lambda message: (errors.append(message), failed.set())
+    pipeline.start()
+    try:
+        assert arrived.wait(10) and changed.wait(10)
+        changed.clear()
+        log.clear()
+        second = RecordingSource("camera 0 at 1280x720", device=("camera", 0), log=log)
+        pipeline.set_source(second)
+        assert changed.wait(10)
+        assert log[:2] == [("close", "camera 0 at 640x480"), ("open", "camera 0 at 1280x720")]
+        log.clear()
+        pipeline.set_source(RecordingSource("camera 0 at 4000x3000", device=("camera", 0), fail_open=True, log=log))
+        assert failed.wait(10)
+        assert log[:3] == [("close", "camera 0 at 1280x720"), ("open", "camera 0 at 4000x3000"),
+                           ("open", "camera 0 at 1280x720")]
+    finally:
+        pipeline.stop()
+
+
+def test_stop_does_not_wait_for_a_read_that_never_returns(lut):
+    """A camera stuck in read(): stop() returns at once; the source is closed when the read returns,
+    by the thread that was reading it."""
+    release = threading.Event()
+    reading = threading.Event()
+    closed_by: list[str] = []
+
+    class StuckSource(FrameSource):
+        live = True
+        name = "stuck camera"
+
+        def read(self) -> Frame:
+            reading.set()
+            release.wait(30)
+            return Frame(np.zeros((32, 32, 3), np.uint8), 1)
+
+        def close(self) -> None:
+            closed_by.append(threading.current_thread().name)
+
+    pipeline, *_ = make("slide51_ten_5x5", StuckSource(), lut)
+    pipeline.start()
+    assert reading.wait(10)
+    stopped = threading.Event()
+    threading.Thread(target=lambda: (pipeline.stop(), stopped.set())).start()
+    assert stopped.wait(2.0)  # returned while the read was still stuck
+    assert closed_by == []  # nobody closed the source under its reader
+    release.set()
+    pipeline._threads[0].join(10)
+    assert closed_by == ["convviz-compute"]

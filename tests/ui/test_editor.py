@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
+from convviz.core.layers import LAYER_TYPES, layer_type
 from convviz.core.presets import load_preset
 from convviz.core.spec import InputSpec, NetworkSpec
+from convviz.model.document import Document
+from convviz.ui.editor.layer_editor import LayerEditor
 from convviz.ui.editor.param_form import PairEdit
 from convviz.ui.main_window import MainWindow
+from convviz.ui.theme import DARK
 
 
 @pytest.fixture
@@ -213,3 +217,73 @@ def test_pair_edit_separates_height_and_width():
     assert edit.separate.isChecked() and edit.value() == [3, 5]
     edit.set_value("same")
     assert edit.value() == "same" and not edit.height.isEnabled()
+
+
+@pytest.mark.parametrize("type_name", list(LAYER_TYPES))
+def test_every_layer_type_gets_a_form_that_edits_it(qtbot, type_name):
+    """Added from the menu, each type's form is built from its parameter table and every field edits
+    the layer (or is refused with a message, never silently)."""
+    start = NetworkSpec("form test", InputSpec(4, 8, 8), ())
+    if layer_type(type_name).accepts == "flat":
+        start = NetworkSpec.from_dict({"input": {"channels": 4, "height": 8, "width": 8},
+                                       "layers": [{"type": "flatten"}]})
+    document = Document(start)
+    editor = LayerEditor(DARK, document)
+    qtbot.addWidget(editor)
+    messages = []
+    editor.message.connect(lambda text, error: messages.append(text))
+    editor.select(len(start.layers) - 1)
+    action = next(a for a in editor.add_menu.actions() if a.text().endswith(f"({type_name})"))
+    action.trigger()
+    index = len(start.layers)
+    assert document.network.layers[index].type == type_name
+    assert editor.form_title.text() == f"Layer {index + 1}: {layer_type(type_name).title}"
+    editable = {name: widget for name, widget in editor.form.widgets.items()
+                if not isinstance(widget, QtWidgets.QLabel)}
+    assert set(editable) == {p.name for p in layer_type(type_name).params if p.kind != "array"}
+    for name in editable:
+        widget = editor.form.widgets[name]  # the form may have been rebuilt by the last edit
+        before, heard = document.network, len(messages)
+        if isinstance(widget, QtWidgets.QSpinBox):
+            widget.setValue(widget.value() + 1)
+        elif isinstance(widget, QtWidgets.QDoubleSpinBox):
+            widget.setValue(widget.value() + (0.25 if widget.value() + 0.25 <= widget.maximum() else -0.25))
+        elif isinstance(widget, QtWidgets.QCheckBox):
+            widget.setChecked(not widget.isChecked())
+        elif isinstance(widget, PairEdit):
+            if widget.mode is not None and widget.mode.currentData() != "number":
+                widget.mode.setCurrentIndex(widget.mode.findData("number"))
+            widget.height.setValue(widget.height.value() + 1)
+        elif isinstance(widget, QtWidgets.QComboBox):
+            widget.setCurrentIndex((widget.currentIndex() + 1) % widget.count())
+            widget.activated.emit(widget.currentIndex())
+        else:
+            raise AssertionError(f"no way to edit {name}: {type(widget).__name__}")
+        changed = document.network != before
+        assert changed or len(messages) > heard, f"editing {name!r} of {type_name} did nothing and said nothing"
+        if changed:
+            assert document.history.can_undo
+
+
+def test_save_as_pytorch_code_writes_a_module_that_computes_the_same(qtbot, window, tmp_path, monkeypatch):
+    import importlib.util
+
+    import torch
+
+    win = window("slide51_ten_5x5")
+    target = tmp_path / "slide51.py"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    win.files.save_code()
+    assert f"Saved {target}" in win.statusBar().currentMessage()
+    module_spec = importlib.util.spec_from_file_location("slide51", target)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    model = module.build_network()
+    image = win.result.prepared.tensor
+    with torch.no_grad():
+        out = model(torch.from_numpy(np.ascontiguousarray(image))[None])[0].numpy()
+    np.testing.assert_allclose(out, win.result.outputs[-1], rtol=1e-4, atol=1e-5)
+    target.write_text("old code")  # a failed save keeps the old file
+    monkeypatch.setattr("convviz.core.atomic.os.replace", lambda *a: (_ for _ in ()).throw(OSError(28, "full")))
+    win.files.save_code()
+    assert "the disk is full" in win.statusBar().currentMessage() and target.read_text() == "old code"

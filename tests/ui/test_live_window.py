@@ -185,3 +185,70 @@ def test_an_undecodable_video_on_the_command_line_exits_2(tmp_path, capsys):
     broken.write_bytes(b"not a video")
     assert main(["--video", str(broken), "--snapshot", str(tmp_path / "x.png")]) == 2
     assert "broken.avi is not a video" in capsys.readouterr().err
+
+
+def test_a_network_that_cannot_be_built_leaves_the_old_one_whole(qtbot, window, tmp_path, monkeypatch):
+    """File > Open of a network torch refuses: a message, the document returns to the old network,
+    and every later frame is the old network's, whole (shapes match its own geometry)."""
+    from convviz.core import compute
+
+    win = window("slide51_ten_5x5")
+    qtbot.waitUntil(lambda: win.result is not None, timeout=30000)
+    original = compute.Runner.__init__
+
+    def refuse(self, spec, *args, **kwargs):
+        if spec.name == "too big for torch":
+            raise RuntimeError("out of memory")
+        original(self, spec, *args, **kwargs)
+
+    monkeypatch.setattr(compute.Runner, "__init__", refuse)
+    path = tmp_path / "big.json"
+    spec = load_preset("typical_convnet")
+    from dataclasses import replace
+
+    replace(spec, name="too big for torch").save(path)
+    assert win.open_network(path)
+    qtbot.waitUntil(lambda: "out of memory" in win.statusBar().currentMessage(), timeout=30000)
+    qtbot.waitUntil(lambda: win.document.network.name == load_preset("slide51_ten_5x5").name, timeout=10000)
+    assert win.document.path is None
+    win.live.set_source(DyingSource(100))  # new frames: every one pairs the old network with its outputs
+    qtbot.waitUntil(lambda: win.result.source_name == "dying camera", timeout=30000)
+    assert [o.shape for o in win.result.outputs] == [g.output_shape for g in win.result.geometry.layers]
+    assert win.result.spec.name == load_preset("slide51_ten_5x5").name
+
+
+def test_a_network_too_big_for_the_machine_is_refused_up_front(qtbot, window, tmp_path, monkeypatch):
+    """3000 filters on a 640x480 picture: 3.44 GiB of activations per frame, six times that while live;
+    on a machine with 16 GiB (8 free) it is refused before anything is allocated, with the figures."""
+    from convviz.core import budget
+
+    monkeypatch.setattr(budget, "total_memory", lambda: 16 * 2**30)
+    monkeypatch.setattr(budget, "available_memory", lambda: 8 * 2**30)
+    win = window("slide51_ten_5x5")
+    qtbot.waitUntil(lambda: win.result is not None, timeout=30000)
+    path = tmp_path / "huge.json"
+    path.write_text('{"input": {"channels": 3, "height": 480, "width": 640}, "layers": ['
+                    '{"type": "conv2d", "out_channels": 3000, "kernel_size": 3, "padding": 1}]}')
+    assert not win.open_network(path)
+    message = win.statusBar().currentMessage()
+    assert "needs 21" in message and "3.44 GiB of activations per frame" in message  # (3000 + 3) * 480 * 640 * 4 bytes
+    assert "this machine has 16 GiB (8 GiB free)" in message
+    assert win.document.network.name == load_preset("slide51_ten_5x5").name
+
+
+def test_the_camera_menu_lists_the_cameras_found_off_the_gui_thread(qtbot, window, monkeypatch):
+    from convviz.ui import live_controls
+
+    monkeypatch.setattr(live_controls, "probe_cameras", lambda: [0, 2])
+    win = window()
+    win.live.find_cameras()
+    qtbot.waitUntil(lambda: win.live.cameras == [0, 2], timeout=10000)
+    win.live._fill_camera_menu()
+    texts = [action.text() for action in win.live.camera_menu.actions()]
+    assert texts[:2] == ["Camera 0", "Camera 2"] and "Look again" in texts
+    assert "Cameras found: 0, 2" in win.statusBar().currentMessage()
+    monkeypatch.setattr(live_controls, "probe_cameras", lambda: [])
+    win.live.find_cameras()
+    qtbot.waitUntil(lambda: win.live.cameras == [], timeout=10000)
+    win.live._fill_camera_menu()
+    assert "No camera found" in [action.text() for action in win.live.camera_menu.actions()]

@@ -6,18 +6,17 @@ To add a type: a new module here with one ``@register``-ed ``LayerType`` subclas
 (see DEVELOPERS.md, "Adding a layer type").
 """
 
-from convviz.core.layers import (  # noqa: F401  (imported to register; the order is the editor's menu order)
-    activations,
-    adaptive_pool,
-    batchnorm,
-    conv2d,
-    dropout,
-    flatten,
-    linear,
-    maxout,
-    pooling,
-    softmax,
-)
+# imported to register them; the order here is the editor's menu order (so isort must leave it)
+from convviz.core.layers import conv2d  # noqa: F401, I001
+from convviz.core.layers import activations  # noqa: F401, I001
+from convviz.core.layers import pooling  # noqa: F401, I001
+from convviz.core.layers import adaptive_pool  # noqa: F401, I001
+from convviz.core.layers import batchnorm  # noqa: F401, I001
+from convviz.core.layers import dropout  # noqa: F401, I001
+from convviz.core.layers import maxout  # noqa: F401, I001
+from convviz.core.layers import flatten  # noqa: F401, I001
+from convviz.core.layers import linear  # noqa: F401, I001
+from convviz.core.layers import softmax  # noqa: F401, I001
 from convviz.core.layers.base import LayerType, Shaped, layer_label, size_text
 from convviz.core.layers.params import NO_DEFAULT, Param, check_value
 from convviz.core.layers.registry import LAYER_TYPES, layer_type, register
