@@ -83,15 +83,33 @@ def fit_to(rgb: np.ndarray, height: int, width: int) -> tuple[np.ndarray, float]
     return rgb, scale
 
 
+def resize_then_crop(rgb: np.ndarray, shorter: int, height: int, width: int) -> tuple[np.ndarray, float]:
+    """torchvision's Resize(shorter) + CenterCrop((height, width)): the shorter side scaled to
+    ``shorter`` pixels, then the centre cut out. Returns the image and the scale factor."""
+    src_h, src_w = rgb.shape[:2]
+    scale = shorter / min(src_h, src_w)
+    size = (max(width, round(src_w * scale)), max(height, round(src_h * scale)))  # (w, h) for OpenCV
+    if size != (src_w, src_h):
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    top, left = (size[1] - height) // 2, (size[0] - width) // 2
+    return np.ascontiguousarray(rgb[top:top + height, left:left + width]), scale
+
+
 def prepare(image: np.ndarray, input_spec: InputSpec) -> Prepared:
-    """The picture as the network's (C, H, W) float32 input in [0, 1], with what was adapted."""
+    """The picture as the network's (C, H, W) float32 input (in [0, 1], or normalised with the input's
+    mean and std), with what was adapted in words."""
     rgb = to_rgb8(image)
     source_size = rgb.shape[:2]
     notes: list[str] = []
-    fitted, scale = fit_to(rgb, input_spec.height, input_spec.width)
-    if scale != 1.0:
-        notes.append(f"{source_size[1]}x{source_size[0]} picture scaled by {scale:.3g} to "
-                     f"{input_spec.width}x{input_spec.height}")
+    if input_spec.resize is not None:
+        fitted, scale = resize_then_crop(rgb, input_spec.resize, input_spec.height, input_spec.width)
+        notes.append(f"{source_size[1]}x{source_size[0]} picture: shorter side scaled to {input_spec.resize}, "
+                     f"centre {input_spec.width}x{input_spec.height} cut out")
+    else:
+        fitted, scale = fit_to(rgb, input_spec.height, input_spec.width)
+        if scale != 1.0:
+            notes.append(f"{source_size[1]}x{source_size[0]} picture scaled by {scale:.3g} to "
+                         f"{input_spec.width}x{input_spec.height}")
     channels = input_spec.channels
     planes = fitted.astype(np.float32)
     planes *= np.float32(1.0 / 255.0)
@@ -108,4 +126,14 @@ def prepare(image: np.ndarray, input_spec: InputSpec) -> Prepared:
             tensor = np.repeat(grey[None], channels, axis=0)
             notes.append(f"grey picture repeated into the network's {channels} input channels")
         tensor = np.ascontiguousarray(tensor, dtype=np.float32)
+    if input_spec.mean is not None and input_spec.std is not None:
+        normalise(tensor, input_spec.mean, input_spec.std)
+        notes.append("normalised per channel: (x - mean) / std, mean " + ", ".join(f"{m:g}" for m in input_spec.mean)
+                     + "; std " + ", ".join(f"{s:g}" for s in input_spec.std))
     return Prepared(tensor, fitted, scale, source_size, tuple(notes))
+
+
+def normalise(tensor: np.ndarray, mean: tuple[float, ...], std: tuple[float, ...]) -> None:
+    """(x - mean) / std per channel of a (C, H, W) array, in place (whatever its memory layout)."""
+    tensor -= np.asarray(mean, dtype=np.float32)[:, None, None]
+    tensor *= np.asarray([1.0 / s for s in std], dtype=np.float32)[:, None, None]

@@ -59,3 +59,8 @@ def names(folder: str, suffix: str) -> list[str]:
         return []
     return sorted(entry.name[: -len(suffix)] for entry in entries
                   if entry.name.endswith(suffix) and not entry.name.startswith("."))
+
+
+def as_file(item: Traversable):
+    """A context manager giving a real file path for a shipped file (extracted if convviz is zipped)."""
+    return resources.as_file(item)

@@ -8,31 +8,62 @@ editor can hold a network that does not work yet and say where it breaks.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from convviz.core.atomic import write_text_atomic
 from convviz.core.errors import SpecError
 from convviz.core.layers import NO_DEFAULT, check_value, layer_label, layer_type
 from convviz.core.layers.params import describe_value, pair
 
 FORMAT_VERSION = 1
+MAX_LAYERS = 1000  # a network of more layers is not something a lecture shows (and costs time per frame)
 _MODULE_NAME = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
+
+
+SIZE_LIMIT = 100_000  # no input side or channel count is larger (the memory budget refuses far less)
+
+
+def _whole_number(value: Any, key: str, minimum: int = 1, maximum: int = SIZE_LIMIT) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
+        raise SpecError(f"input: {key!r} must be a whole number from {minimum} to {maximum:,}, not "
+                        f"{describe_value(value)}", key=key)
+    return value
+
+
+def _numbers(value: Any, key: str, count: int, positive: bool = False) -> tuple[float, ...]:
+    if not isinstance(value, (list, tuple)) or len(value) != count or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value):
+        raise SpecError(f"input: {key!r} must list {count} number(s), one per channel, not {describe_value(value)}",
+                        key=key)
+    if positive and any(v <= 0 for v in value):
+        raise SpecError(f"input: {key!r} must be positive (it divides), not {describe_value(value)}", key=key)
+    return tuple(float(v) for v in value)
 
 
 @dataclass(frozen=True)
 class InputSpec:
-    """The network's input volume: channels x height x width (pixels)."""
+    """The network's input volume, channels x height x width (pixels), and how a picture becomes it.
+
+    A picture is centre-cropped to the input's shape and resized; with ``resize`` it is first scaled
+    so its shorter side has ``resize`` pixels and then centre-cropped (torchvision's Resize(256) +
+    CenterCrop(224)). Values are in [0, 1]; with ``mean`` and ``std`` each channel is then normalised,
+    (x - mean) / std (ImageNet's numbers for the published networks)."""
 
     channels: int = 3
     height: int = 32
     width: int = 32
+    resize: int | None = None
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+
+    KEYS: ClassVar[tuple[str, ...]] = ("channels", "height", "width", "resize", "mean", "std")
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -43,34 +74,47 @@ class InputSpec:
         if not isinstance(data, Mapping):
             raise SpecError('"input" must be an object like {"channels": 3, "height": 32, "width": 32}',
                             key="input")
-        unknown = set(data) - {"channels", "height", "width"}
+        unknown = [key for key in data if key not in cls.KEYS]
         if unknown:
-            raise SpecError(f'input: unknown key {sorted(unknown)[0]!r}; known keys: channels, height, width',
-                            key=sorted(unknown)[0])
-        values = {}
+            raise SpecError(f"input: unknown key {describe_value(unknown[0])}; known keys: {', '.join(cls.KEYS)}",
+                            key=str(unknown[0]))
         for key in ("channels", "height", "width"):
             if key not in data:
                 raise SpecError(f"input: missing key {key!r}", key=key)
-            value = data[key]
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise SpecError(f"input: {key!r} must be a whole number of at least 1, not {value!r}", key=key)
-            values[key] = value
-        return cls(**values)
+        channels, height, width = (_whole_number(data[key], key) for key in ("channels", "height", "width"))
+        resize = data.get("resize")
+        if resize is not None:
+            resize = _whole_number(resize, "resize", max(height, width))
+        if ("mean" in data) != ("std" in data):
+            raise SpecError("input: give both 'mean' and 'std' (per channel), or neither", key="mean")
+        mean = _numbers(data["mean"], "mean", channels) if "mean" in data else None
+        std = _numbers(data["std"], "std", channels, positive=True) if "std" in data else None
+        return cls(channels, height, width, resize, mean, std)
 
     @classmethod
     def parse(cls, text: str) -> InputSpec:
         """Read 'CxHxW' (as on the command line: ``--input 3x32x32``)."""
-        parts = text.lower().replace("×", "x").split("x")
+        parts = text.lower().replace("\u00d7", "x").split("x")
         try:
             channels, height, width = (int(p) for p in parts)
         except ValueError:
-            raise SpecError(f"input size must look like CxHxW, e.g. 3x32x32, not {text!r}") from None
-        if min(channels, height, width) < 1:
-            raise SpecError(f"input size must be positive, not {text!r}")
-        return cls(channels, height, width)
+            raise SpecError(f"input size must look like CxHxW, e.g. 3x32x32, not {describe_value(text)}") from None
+        return cls.from_dict({"channels": channels, "height": height, "width": width})
 
-    def to_dict(self) -> dict[str, int]:
-        return {"channels": self.channels, "height": self.height, "width": self.width}
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"channels": self.channels, "height": self.height, "width": self.width}
+        if self.resize is not None:
+            data["resize"] = self.resize
+        if self.mean is not None and self.std is not None:
+            data["mean"], data["std"] = list(self.mean), list(self.std)
+        return data
+
+    def with_shape(self, channels: int, height: int, width: int) -> InputSpec:
+        """Another size; preprocessing that no longer fits (per-channel numbers, a smaller resize) is dropped."""
+        keep_numbers = channels == self.channels
+        resize = self.resize if self.resize is not None and self.resize >= max(height, width) else None
+        return InputSpec(channels, height, width, resize, self.mean if keep_numbers else None,
+                         self.std if keep_numbers else None)
 
 
 def _to_json_value(value: Any) -> Any:
@@ -84,6 +128,8 @@ def _to_json_value(value: Any) -> Any:
 
 
 def _values_equal(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
     return bool(a == b)
@@ -177,26 +223,59 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
+class WeightsRef:
+    """Where a network's trained tensors are: ``file`` is a file name looked for beside the network
+    file, among convviz's shipped weights, and in torch's hub cache (published .pth files); ``url``
+    says where a published file can be downloaded."""
+
+    file: str
+    url: str = ""
+
+    @classmethod
+    def from_value(cls, value: Any) -> WeightsRef:
+        data = {"file": value} if isinstance(value, str) else value
+        if not isinstance(data, Mapping) or not isinstance(data.get("file"), str) or set(data) - {"file", "url"} \
+                or not isinstance(data.get("url", ""), str):
+            raise SpecError('network: "weights" must be a file name, or {"file": NAME, "url": URL}', key="weights")
+        name = data["file"]
+        if not name or Path(name).name != name or name in (".", ".."):
+            raise SpecError(f'network: "weights" must name a file (no folders), not {describe_value(name)}',
+                            key="weights")
+        return cls(name, data.get("url", ""))
+
+    def to_value(self) -> Any:
+        return {"file": self.file, "url": self.url} if self.url else self.file
+
+
+NETWORK_KEYS = ("format", "name", "description", "input", "classes", "weights", "layers")
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
-    """A whole network: a name, the input volume and the layers in order."""
+    """A whole network: a name, the input (with its preprocessing), the layers in order, and for a
+    classifier the names of its classes (a list, or the name of a list convviz ships: "imagenet").
+
+    Read and write network files with ``NetworkSpec.load`` / ``save`` (core/network_file.py: sizes
+    checked before reading, big weights in a .safetensors file beside the JSON)."""
 
     name: str = "untitled"
     input: InputSpec = field(default_factory=InputSpec)
     layers: tuple[LayerSpec, ...] = ()
     description: str = ""
+    classes: tuple[str, ...] | str | None = None
+    weights: WeightsRef | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> NetworkSpec:
         if not isinstance(data, Mapping):
             raise SpecError("a network file must hold one JSON object with \"input\" and \"layers\"")
-        unknown = set(data) - {"name", "input", "layers", "format", "description"}
+        unknown = [key for key in data if key not in NETWORK_KEYS]
         if unknown:
-            key = sorted(unknown)[0]
-            raise SpecError(f"network: unknown key {key!r}; known keys: name, description, input, layers",
-                           key=key)
+            raise SpecError(f"network: unknown key {describe_value(unknown[0])}; known keys: "
+                            f"{', '.join(NETWORK_KEYS[1:])}", key=str(unknown[0]))
         name = data.get("name", "untitled")
         if not isinstance(name, str):
-            raise SpecError(f'network: "name" must be text, not {name!r}', key="name")
+            raise SpecError(f'network: "name" must be text, not {describe_value(name)}', key="name")
         if "input" not in data:
             raise SpecError("network: missing key 'input'", key="input")
         if "layers" not in data:
@@ -204,14 +283,24 @@ class NetworkSpec:
         layers = data["layers"]
         if not isinstance(layers, list):
             raise SpecError('network: "layers" must be a list of layer objects', key="layers")
+        if len(layers) > MAX_LAYERS:
+            raise SpecError(f"network: {len(layers):,} layers; convviz shows networks of up to {MAX_LAYERS:,} layers",
+                            key="layers")
         description = data.get("description", "")
         if not isinstance(description, str):
             raise SpecError('network: "description" must be text', key="description")
+        classes = data.get("classes")
+        if classes is not None and not (isinstance(classes, str) or (
+                isinstance(classes, list) and classes and all(isinstance(c, str) for c in classes))):
+            raise SpecError('network: "classes" must be a list of class names, or the name of a list convviz ships '
+                            '("imagenet")', key="classes")
         return cls(
             name=name,
             input=InputSpec.from_dict(data["input"]),
             layers=tuple(LayerSpec.from_dict(layer, index) for index, layer in enumerate(layers)),
             description=description,
+            classes=tuple(classes) if isinstance(classes, list) else classes,
+            weights=WeightsRef.from_value(data["weights"]) if data.get("weights") is not None else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -220,6 +309,9 @@ class NetworkSpec:
             "name": self.name,
             **({"description": self.description} if self.description else {}),
             "input": self.input.to_dict(),
+            **({"classes": list(self.classes) if isinstance(self.classes, tuple) else self.classes}
+               if self.classes else {}),
+            **({"weights": self.weights.to_value()} if self.weights else {}),
             "layers": [layer.to_dict() for layer in self.layers],
         }
 
@@ -233,26 +325,24 @@ class NetworkSpec:
         except json.JSONDecodeError as error:
             raise SpecError(f"{source} is not valid JSON: {error.msg} at line {error.lineno}, "
                             f"column {error.colno}") from None
+        except RecursionError:
+            raise SpecError(f"{source} is nested too deeply to be a network file") from None
+        except ValueError as error:  # e.g. an integer with more digits than Python converts
+            raise SpecError(f"{source} is not a network file convviz can read: {str(error)[:100]}") from None
         return cls.from_dict(data)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> NetworkSpec:
-        """Read a network file; every problem is a SpecError naming the file."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise SpecError(f"cannot read network file {path}: {getattr(error, 'strerror', None) or error}") from None
-        try:
-            return cls.from_json(text, source=str(path))
-        except SpecError as error:
-            if str(path) in error.message:
-                raise
-            raise SpecError(f"{path.name}: {error.message}", error.layer, error.key) from None
+        """Read a network file (and its weights file); every problem is a SpecError naming the file."""
+        from convviz.core.network_file import open_network_file
+
+        return open_network_file(path).spec
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write atomically: a temporary file beside the target, then a rename."""
-        write_text_atomic(Path(path), self.to_json())
+        """Write atomically (big weights go to a .safetensors file beside it); WriteError if it cannot."""
+        from convviz.core.network_file import save_network_file
+
+        save_network_file(self, path)
 
     def with_layers(self, layers: Iterable[LayerSpec]) -> NetworkSpec:
         return replace(self, layers=tuple(layers))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 from pathlib import Path
 
 import numpy as np
@@ -19,25 +18,15 @@ from convviz.core.editing import set_tensors
 from convviz.core.errors import SpecError
 from convviz.core.geometry import analyze
 from convviz.core.layers import layer_label, size_text
+from convviz.core.reading import regular_file
 from convviz.core.spec import NetworkSpec
 
 IGNORED_KEYS = ("num_batches_tracked",)  # batch norm's training counter: nothing convviz shows
+WEIGHTS_LIMIT = 8 * 2**30  # the largest weights file read (VGG-19's is 0.55 GB); memory is checked after
 
 
 def _regular(path: Path, what: str) -> Path:
-    """The file as a regular, non-empty file, or SpecError in words (a FIFO or device is never opened)."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise SpecError(f"cannot read {path.name}: no such file") from None
-    except OSError as error:
-        raise SpecError(f"cannot read {path.name}: {error.strerror or error}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise SpecError(f"{path} is a folder, not {what}")
-    if not stat.S_ISREG(info.st_mode):
-        raise SpecError(f"{path.name} is not a regular file (a pipe or a device), not {what}")
-    if info.st_size == 0:
-        raise SpecError(f"{path.name} is empty (0 bytes), not {what}")
+    regular_file(path, what, SpecError, limit=WEIGHTS_LIMIT)
     return path
 
 
@@ -118,8 +107,6 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         if tensor.is_meta or tensor.layout != torch.strided:
             kind = "a meta tensor (no values)" if tensor.is_meta else f"a {tensor.layout} tensor"
             raise SpecError(f"{path.name}: '{key}' is {kind}; convviz loads ordinary dense tensors")
-        if key.endswith(IGNORED_KEYS):
-            continue
         if tensor.is_complex():
             raise SpecError(f"{path.name}: '{key}' holds complex numbers; weights are real")
         arrays[key] = tensor.detach().numpy()
@@ -127,11 +114,29 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
 
 
 def load_state_dict(spec: NetworkSpec, path: str | os.PathLike[str]) -> NetworkSpec:
-    """Every tensor of every layer from a state dict: keys '<layer>.<tensor>' where <layer> is the
-    layer's name in the network file (torchvision's 'features.0', 'classifier.6') or its position
-    ('0', '3', ...), optionally under a common prefix such as 'model.'. All or nothing."""
-    name = Path(path).name
-    state = read_state_dict(path)
+    """Every tensor of every layer from a state dict file (.pth / .pt, or .safetensors). All or nothing."""
+    return apply_state(spec, read_tensors(path), Path(path).name)
+
+
+def read_tensors(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """A weights file as arrays by name: a .safetensors file, or a PyTorch state dict (read safely)."""
+    path = Path(path)
+    if path.suffix.lower() != ".safetensors":
+        return read_state_dict(path)
+    _regular(path, "a .safetensors weights file")
+    try:
+        from safetensors.numpy import load_file
+
+        return load_file(str(path))
+    except Exception as error:  # safetensors raises its own error kinds for damaged files
+        first = (str(error).strip().splitlines() or [""])[0][:120]
+        raise SpecError(f"{path.name} is not a .safetensors file convviz can read ({first})") from None
+
+
+def apply_state(spec: NetworkSpec, state: dict[str, np.ndarray], name: str) -> NetworkSpec:
+    """Tensors by name ('<layer>.<tensor>' where <layer> is the layer's name in the network file, such as
+    torchvision's 'features.0', or its position '0'; optionally under a common prefix such as 'model.')
+    into the network. Every key and shape is checked first; nothing is half-loaded."""
     geometry = analyze(spec)
     if geometry.error is not None and geometry.error.layer is not None:
         raise SpecError(f"the network cannot work yet ({geometry.error}); fix it before loading weights")
@@ -152,7 +157,7 @@ def load_state_dict(spec: NetworkSpec, path: str | os.PathLike[str]) -> NetworkS
                 problems.append(f"{label}: '{key}' is {size_text(array.shape)}, expected {size_text(shape)}")
                 continue
             found.setdefault(layer.index, {})[tensor] = array
-    extra = sorted(set(state) - used)
+    extra = sorted(key for key in set(state) - used if not key.endswith(IGNORED_KEYS))
     if extra:
         more = f" and {len(extra) - 4} more" if len(extra) > 4 else ""
         problems.append(f"weights this network has no place for: {', '.join(extra[:4])}{more}")

@@ -73,10 +73,6 @@ class Window:
     cols: tuple[int, ...]
 
     @property
-    def bottom(self) -> int:
-        return self.rows[-1] + 1
-
-    @property
     def right(self) -> int:
         return self.cols[-1] + 1
 

@@ -58,7 +58,9 @@ def _progress(done: int, total: int, label: str) -> None:
 
 
 def render_main(argv: Sequence[str]) -> int:
-    from convviz.cli import _fail, _offscreen_platform, _parse_size
+    from convviz.cli_support import fail as _fail
+    from convviz.cli_support import offscreen_platform as _offscreen_platform
+    from convviz.cli_support import parse_size as _parse_size
 
     args = render_parser().parse_args(argv)
     try:

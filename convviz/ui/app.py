@@ -58,12 +58,16 @@ def settle() -> None:
 def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
                theme_name: str = "dark", size: tuple[int, int] = (1600, 1000), snapshot: Path | None = None,
                network_path: Path | None = None, present: bool = False, stats_frames: int | None = None,
-               restore: bool = False, preset: str | None = None) -> int:
+               restore: bool = False, preset: str | None = None, messages: tuple[str, ...] = ()) -> int:
+    """Open the window; ``messages`` (e.g. "random weights: ...", a remembered file that is gone) are
+    shown in its status bar once it is up."""
     from convviz.ui.main_window import MainWindow
 
     app = application()
-    window = MainWindow(spec, source, device=device, theme=THEMES[theme_name], network_path=network_path)
-    window.preset_name = preset
+    window = MainWindow(spec, source, device=device, theme=THEMES[theme_name], network_path=network_path,
+                        preset=preset)
+    if messages:
+        window.show_message("; ".join(messages), 20000)
     window.resize(*size)
     if restore:
         window.restore_arrangement()

@@ -65,9 +65,6 @@ class CommandRegistry:
         self.window.addAction(action)
         self.actions[command] = action
 
-    def run(self, command: str) -> None:
-        self.commands[command]()
-
     def bindings(self) -> list[KeyBinding]:
         """The bindings that do something in this window, in table order."""
         return [b for b in KEYMAP if b.command in self.commands]

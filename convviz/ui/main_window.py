@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from convviz.core.errors import ConvvizError
-from convviz.core.presets import load_preset, preset_names
+from convviz.core.presets import open_preset, preset_names, preset_title
 from convviz.core.spec import NetworkSpec
 from convviz.model.document import Document, NetworkChange
 from convviz.model.selection import SelectionModel
@@ -213,7 +213,7 @@ class MainWindow(QtWidgets.QMainWindow):
         presets_menu = network_menu.addMenu("Lecture &presets")
         for name in preset_names():
             try:
-                title = load_preset(name).name
+                title = preset_title(name)
             except ConvvizError:
                 continue
             self.add_action(presets_menu, title, lambda checked=False, n=name: self.load_preset(n))
@@ -236,6 +236,8 @@ class MainWindow(QtWidgets.QMainWindow):
         from convviz.ui.settings import Settings
 
         self.settings = Settings()
+        if self.settings.problem:
+            self.show_error(self.settings.problem)
         self.files = NetworkFiles(self, self.settings)
         self.live = LiveControls(self)
         register = self.commands.register
@@ -348,11 +350,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.files.confirm_discard():
             return
         try:
-            spec = load_preset(name)
+            opened = open_preset(name)
         except ConvvizError as error:
             self.show_error(str(error))
             return
-        self.set_network(spec, preset=name)
+        if self.set_network(opened.spec, preset=name) and opened.notes:
+            self.show_message("; ".join(opened.notes), 15000)
 
     def set_source(self, source: FrameSource) -> None:
         self.document.request_source(source)

@@ -13,6 +13,9 @@ from typing import Any
 
 from convviz.core.atomic import write_text_atomic
 from convviz.core.errors import ConvvizError
+from convviz.core.reading import read_limited
+
+SETTINGS_LIMIT = 4 * 2**20  # a settings file is a few kilobytes; more is not one
 
 RECENT_LIMIT = 8
 
@@ -32,12 +35,18 @@ class Settings:
     def __init__(self, path: Path | None = None):
         self.path = path or config_dir() / "settings.json"
         self.values: dict[str, Any] = {}
+        self.problem: str | None = None  # why the file was not used, for the status bar
+        if not self.path.exists():
+            return
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                self.values = data
-        except (OSError, ValueError):
-            self.values = {}
+            data = json.loads(read_limited(self.path, "a settings file", SETTINGS_LIMIT).decode("utf-8"))
+        except (ConvvizError, ValueError, RecursionError, UnicodeDecodeError) as error:
+            self.problem = f"the settings file {self.path} could not be read ({str(error)[:80]}); using defaults"
+            return
+        if isinstance(data, dict):
+            self.values = data
+        else:
+            self.problem = f"the settings file {self.path} is not a settings object; using defaults"
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -54,10 +63,14 @@ class Settings:
         except (OSError, ConvvizError):
             return False
 
+    def _recent(self) -> list[str]:
+        value = self.get("recent_networks", [])
+        return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
+
     def recent_networks(self) -> list[str]:
-        return [p for p in self.get("recent_networks", []) if isinstance(p, str) and Path(p).is_file()]
+        return [p for p in self._recent() if Path(p).is_file()]
 
     def add_recent_network(self, path: str | Path) -> None:
         path = str(Path(path).resolve())
-        recent = [p for p in self.get("recent_networks", []) if p != path]
+        recent = [p for p in self._recent() if p != path]
         self.set("recent_networks", [path, *recent][:RECENT_LIMIT])

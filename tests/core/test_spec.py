@@ -97,8 +97,50 @@ def test_a_file_that_is_not_json_says_where(tmp_path):
 
 
 def test_a_missing_file_is_explained(tmp_path):
-    with pytest.raises(SpecError, match="cannot read network file"):
+    with pytest.raises(SpecError, match="nope.json: no such file"):
         NetworkSpec.load(tmp_path / "nope.json")
+
+
+def test_pipes_devices_folders_and_huge_files_are_refused_before_reading(tmp_path):
+    """Never opened (a FIFO would block forever, /dev/zero never ends), never read whole."""
+    fifo = tmp_path / "net.json"
+    os.mkfifo(fifo)
+    with pytest.raises(SpecError, match="net.json is a pipe, not a regular file"):
+        NetworkSpec.load(fifo)
+    with pytest.raises(SpecError, match="zero is a device, not a regular file"):
+        NetworkSpec.load("/dev/zero")
+    with pytest.raises(SpecError, match="is a folder"):
+        NetworkSpec.load(tmp_path)
+    big = tmp_path / "big.json"
+    with open(big, "wb") as handle:  # sparse: 200 MB declared, nothing written
+        handle.truncate(200 * 2**20)
+    with pytest.raises(SpecError, match="big.json is 200 MiB; convviz reads a network file of up to 64 MiB"):
+        NetworkSpec.load(big)
+    (tmp_path / "empty.json").write_bytes(b"")
+    with pytest.raises(SpecError, match="empty"):
+        NetworkSpec.load(tmp_path / "empty.json")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"input": {"channels": 3, "height": 8, "width": 8}, "layers": [{"type": "conv2d", "out_channels": '
+     + "9" * 5000 + ', "kernel_size": 3}]}', "not a network file convviz can read"),
+    ('{"input": {"channels": 3, "height": 8, "width": 8}, "layers": [{"type": ["conv2d"]}]}', "unknown layer type"),
+    ('{"input": {"channels": 3, "height": 8, "width": 8}, "layers": [{"type": {"a": 1}}]}', "unknown layer type"),
+    ('{"input": {"channels": 3, "height": 8, "width": 8}, "layers": [{"type": "conv2d", "out_channels": 4, '
+     '"kernel_size": 3, "seed": 1000000000000000000000000000000}]}', "'seed' must be at most 2,147,483,647"),
+    ('{"input": {"channels": 3, "height": 8, "width": 8}, "layers": [{"type": "conv2d", "out_channels": 1e9, '
+     '"kernel_size": 3}]}', "'out_channels' must be a whole number"),
+    ('{"input": {"channels": 3, "height": 100001, "width": 8}, "layers": []}', "'height' must be a whole number"),
+    ('{"input": {"channels": 3, "height": 8, "width": 8}, "layers": [' + '{"type": "relu"},' * 1500
+     + '{"type": "relu"}]}', "1,501 layers; convviz shows networks of up to 1,000"),
+])
+def test_hostile_network_files_get_a_message_not_a_traceback(tmp_path, text, words):
+    path = tmp_path / "hostile.json"
+    path.write_text(text)
+    with pytest.raises(SpecError) as raised:
+        NetworkSpec.load(path)
+    assert words in str(raised.value) and len(str(raised.value)) < 600
 
 
 def test_explicit_weights_are_kept_exactly(tmp_path):

@@ -86,6 +86,7 @@ class LayerType(ABC):
     code_prelude: ClassVar[str] = ""  # Python the exported code needs before the network (a class torch lacks)
     explained_as: ClassVar[str | None] = None  # the activation view: "curve", "pieces" (maxout), "probabilities"
     pooling: ClassVar[str | None] = None  # the pooling view: "max" or "avg"
+    gives_probabilities: ClassVar[bool] = False  # its output sums to 1 (a classifier's last layer: softmax)
 
     @property
     def param_names(self) -> tuple[str, ...]:

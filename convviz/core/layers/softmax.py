@@ -21,6 +21,7 @@ class Softmax(PointwiseType):
     description = "e^x / sum e^x over the channels: scores become probabilities."
     view = "activation"
     explained_as = "probabilities"
+    gives_probabilities = True
 
     def build(self, layer: LayerSpec, geometry: LayerGeometry) -> nn.Module:
         from torch import nn

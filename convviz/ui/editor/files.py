@@ -10,6 +10,7 @@ from PySide6 import QtGui, QtWidgets
 
 from convviz.core.atomic import write_text_atomic
 from convviz.core.errors import ConvvizError
+from convviz.core.network_file import open_network_file
 from convviz.core.spec import InputSpec, NetworkSpec
 from convviz.core.torch_code import export_torch_code
 from convviz.core.weights_io import load_layer_weights, load_state_dict
@@ -79,13 +80,15 @@ class NetworkFiles:
         if confirm and not self.confirm_discard():
             return False
         try:
-            spec = NetworkSpec.load(path)
+            opened = open_network_file(path)
         except ConvvizError as error:
             self.window.show_error(str(error))
             return False
-        if not self.window.set_network(spec, Path(path)):
+        if not self.window.set_network(opened.spec, Path(path)):
             return False
         self.settings.add_recent_network(path)
+        if opened.notes:
+            self.window.show_message("; ".join(opened.notes), 15000)
         return True
 
     def open_dialog(self) -> None:

@@ -20,7 +20,7 @@ from convviz.core.errors import ConvvizError
 from convviz.core.explain import lecture_shape_text
 from convviz.core.geometry import NetworkGeometry, analyze
 from convviz.core.layers import LAYER_TYPES, layer_type
-from convviz.core.spec import InputSpec, NetworkSpec
+from convviz.core.spec import NetworkSpec
 from convviz.core.summary import describe_layer, field_text
 from convviz.model.document import Document
 from convviz.ui.editor.param_form import ParamForm
@@ -299,7 +299,8 @@ class LayerEditor(QtWidgets.QWidget):
 
     def _input_changed(self) -> None:
         channels, height, width = (box.value() for box in self.input_boxes)
-        self.edit(lambda: editing.set_input(self.spec, InputSpec(channels, height, width)), "input size")
+        self.edit(lambda: editing.set_input(self.spec, self.spec.input.with_shape(channels, height, width)),
+                  "input size")
 
     def _rows_moved(self, parent, start: int, end: int, destination, row: int) -> None:
         if self._refreshing:
