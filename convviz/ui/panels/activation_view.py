@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
 from convviz.core.mechanics import activation_curve, activation_function, activation_stats, maxout_stats, prelu_alpha
+from convviz.export.figure import mark_controls
 from convviz.pipeline.engine import FrameResult
 from convviz.ui.panels.view_common import LayerChooser, big_label
 from convviz.ui.selection import SelectionModel
@@ -36,6 +37,7 @@ class ActivationView(QtWidgets.QWidget):
         self.gradient_box.toggled.connect(lambda checked: self.redraw())
         for widget in (QtWidgets.QLabel("Layer"), self.layer_box, self.gradient_box):
             top.addWidget(widget)
+            mark_controls(widget)  # left out of figure-only exports
         top.addStretch(1)
         self.plot = pg.PlotWidget(background=theme.panel)
         self.plot.setMenuEnabled(False)

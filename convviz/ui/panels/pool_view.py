@@ -8,6 +8,7 @@ from PySide6 import QtGui, QtWidgets
 
 from convviz.core.geometry import LayerGeometry
 from convviz.core.mechanics import PoolStep, pool_step
+from convviz.export.figure import mark_controls
 from convviz.pipeline.display import nice_ceiling, robust_range
 from convviz.pipeline.engine import FrameResult
 from convviz.ui.panels.grid_view import colour_cells, number_text, translucent
@@ -32,6 +33,7 @@ class PoolingView(SlidingWindowView):
         self.channel_box.valueChanged.connect(lambda value: self._load_channel())
         for widget in (QtWidgets.QLabel("Layer"), self.layer_box, self.channel_box):
             top.addWidget(widget)
+            mark_controls(widget)  # left out of figure-only exports
         top.addStretch(1)
         self.input_title = big_label(theme, "Input", 0.8, bold=True)
         self.output_title = big_label(theme, "Output", 0.8, bold=True)
