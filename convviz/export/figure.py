@@ -1,10 +1,12 @@
 """Figures for slides: a view without its controls, and lines as thick at 2x and 4x as at 1x.
 
 **Controls.** The views mark their control widgets (the row of layer / filter / channel boxes and the
-playback bar) with ``mark_controls``. A figure is the view with the marked widgets hidden while it
-is drawn and cut to the rectangle its other widgets cover (titles, maps, the dot product, the
-formula): the controls sit in rows at the top and bottom, so the figure is those rows shorter.
-Nothing is laid out again, so the maps are drawn exactly as on screen and nothing moves on screen.
+playback bar) with ``mark_controls``. A figure is the rectangle the view's other widgets cover
+(titles, maps, the dot product, the formula): the controls sit in rows at the top and bottom, so the
+figure is those rows shorter and no pixel of them is drawn. A marked widget that lies within that
+rectangle is hidden while the figure is drawn. Nothing is laid out again, so the maps are drawn
+exactly as on screen and nothing moves on screen (hiding would cost ~5 ms a frame, so only what
+must go is hidden).
 
 **Lines.** pyqtgraph draws with cosmetic pens (widths in device pixels, not scaled by the painter),
 so rendering at 2x by itself draws 1x-thin lines on a 2x picture. ``thicker_lines`` multiplies the
@@ -53,10 +55,16 @@ def whole_rect(widget: QtWidgets.QWidget) -> QtCore.QRect:
     return QtCore.QRect(QtCore.QPoint(0, 0), widget.size())
 
 
+def _box(child: QtWidgets.QWidget, widget: QtWidgets.QWidget) -> QtCore.QRect:
+    return QtCore.QRect(child.mapTo(widget, QtCore.QPoint(0, 0)), child.size())
+
+
 def figure_rect(widget: QtWidgets.QWidget) -> QtCore.QRect:
     """The part of ``widget`` (its own coordinates) its visible, unmarked widgets cover, with a small
-    margin: the view without the rows of controls. The whole widget if nothing is marked."""
-    if not controls(widget):
+    margin that stops short of the controls beside it: the view without the rows of controls. The
+    whole widget if nothing is marked."""
+    marked = controls(widget)
+    if not marked:
         return whole_rect(widget)
     covered = QtCore.QRect()
     for child in widget.findChildren(QtWidgets.QWidget):
@@ -64,19 +72,37 @@ def figure_rect(widget: QtWidgets.QWidget) -> QtCore.QRect:
             continue
         if any(grand.isVisible() for grand in child.findChildren(QtWidgets.QWidget)):
             continue  # a container: its leaves say where the content is
-        covered = covered.united(QtCore.QRect(child.mapTo(widget, QtCore.QPoint(0, 0)), child.size()))
+        covered = covered.united(_box(child, widget))
     if covered.isEmpty():
         return whole_rect(widget)
     margin = FIGURE_MARGIN
-    return covered.adjusted(-margin, -margin, margin, margin).intersected(whole_rect(widget))
+    rect = covered.adjusted(-margin, -margin, margin, margin).intersected(whole_rect(widget))
+    for control in marked:  # the margin must not take in a sliver of a control beside the content
+        box = _box(control, widget)
+        if not rect.intersects(box) or box.intersects(covered):
+            continue
+        if box.bottom() < covered.top():
+            rect.setTop(box.bottom() + 1)
+        elif box.top() > covered.bottom():
+            rect.setBottom(box.top() - 1)
+        elif box.right() < covered.left():
+            rect.setLeft(box.right() + 1)
+        elif box.left() > covered.right():
+            rect.setRight(box.left() - 1)
+    return rect
+
+
+def controls_within(widget: QtWidgets.QWidget, rect: QtCore.QRect) -> list[QtWidgets.QWidget]:
+    """The marked controls that reach into ``rect`` (``widget``'s coordinates)."""
+    return [control for control in controls(widget) if _box(control, widget).intersects(rect)]
 
 
 @contextmanager
-def controls_hidden(widget: QtWidgets.QWidget) -> Iterator[list[QtWidgets.QWidget]]:
-    """Hide the marked controls for a render, then show them again. Geometry does not change (the
-    layouts only learn of it in the event loop, by which time the controls are back); keyboard focus
-    goes back where it was."""
-    hidden = controls(widget)
+def controls_hidden(widget: QtWidgets.QWidget, rect: QtCore.QRect | None = None) -> Iterator[list[QtWidgets.QWidget]]:
+    """Hide the marked controls (those reaching into ``rect``, if given) for a render, then show them
+    again. Geometry does not change (the layouts only learn of it in the event loop, by which time the
+    controls are back); keyboard focus goes back where it was."""
+    hidden = controls(widget) if rect is None else controls_within(widget, rect)
     focus = QtWidgets.QApplication.focusWidget()
     for control in hidden:
         control.setVisible(False)
@@ -85,7 +111,7 @@ def controls_hidden(widget: QtWidgets.QWidget) -> Iterator[list[QtWidgets.QWidge
     finally:
         for control in hidden:
             control.setVisible(True)
-        if focus is not None and QtWidgets.QApplication.focusWidget() is not focus:
+        if hidden and focus is not None and QtWidgets.QApplication.focusWidget() is not focus:
             focus.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
 

@@ -43,7 +43,7 @@ def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0, figure: bool = 
     image.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
     with ExitStack() as stack:
         if figure:
-            stack.enter_context(controls_hidden(widget))
+            stack.enter_context(controls_hidden(widget, rect))
         stack.enter_context(thicker_lines(widget, scale))
         painter = QtGui.QPainter(image)
         try:
@@ -110,7 +110,7 @@ def _write_svg(widget: QtWidgets.QWidget, rect: QtCore.QRect, path: Path, figure
     if not painter.begin(generator):
         raise WriteError(f"cannot save {path.name}: the SVG could not be started")
     try:
-        with controls_hidden(widget) if figure else ExitStack():
+        with controls_hidden(widget, rect) if figure else ExitStack():
             QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(rect), _RENDER_FLAGS)
     finally:
         painter.end()

@@ -14,6 +14,7 @@ decodes it again to check it. No Qt here.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -28,6 +29,7 @@ from convviz.export.clips import FPS_RANGE, ClipInfo, ClipStream, ExportError, P
 
 QUEUE_FRAMES = 4  # frames waiting for the encoder; a 1600x1000 frame is 4.8 MB
 RATE_FRAMES = 6  # an MP4 without a given rate: frames held (at most 1 s) to measure it
+ENCODER_NICE = 10  # the encoder thread's scheduling priority (Linux nice value; 0 is normal)
 _END = object()
 
 
@@ -148,6 +150,7 @@ class ClipRecorder:
 
     # ---- the encoder's thread -----------------------------------------------------------------------
     def _run(self) -> None:
+        _lower_priority()
         try:
             while not self._abort.is_set():
                 item = self._queue.get()
@@ -219,3 +222,12 @@ class ClipRecorder:
                 self._queue.get_nowait()
             except queue.Empty:
                 return
+
+
+def _lower_priority() -> None:
+    """Let the GUI thread and the live pipeline go first on a busy machine: the encoder is background
+    work with a queue in front of it (Linux: a thread's nice value; elsewhere nothing)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ENCODER_NICE)
+    except (AttributeError, OSError):
+        pass

@@ -119,3 +119,41 @@ def test_plot_curves_and_axes_get_thicker_too(qtbot):
     label_colour = axis.labelStyle.get("color")
     assert [line_thickness(render_widget(plot, scale)) for scale in (1, 2)] == [2, 4]
     assert curve.opts["pen"].widthF() == 2 and axis.labelStyle.get("color") == label_colour
+
+
+def test_a_control_inside_the_figure_is_hidden_while_drawn_and_comes_back(qtbot, monkeypatch):
+    """Controls in rows above or below are cut off; one among the content is hidden for the render
+    (and keeps the keyboard focus afterwards)."""
+    from convviz.export import frames
+    from convviz.export.figure import figure_rect, mark_controls
+
+    panel = QtWidgets.QWidget()
+    qtbot.addWidget(panel)
+    column = QtWidgets.QVBoxLayout(panel)
+    top_box, middle_box = QtWidgets.QComboBox(), QtWidgets.QComboBox()
+    column.addWidget(top_box)
+    column.addWidget(QtWidgets.QLabel("a title"))
+    column.addWidget(middle_box)
+    column.addWidget(QtWidgets.QLabel("the formula"))
+    mark_controls(top_box, middle_box)
+    panel.resize(300, 200)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.activateWindow()
+    middle_box.setFocus()
+    qtbot.waitUntil(middle_box.hasFocus)
+    rect = figure_rect(panel)
+    assert rect.top() > top_box.geometry().bottom() and rect.intersects(middle_box.geometry())
+    seen = []
+    original = QtWidgets.QWidget.render
+
+    def spy(widget, *args):
+        seen.append((top_box.isVisible(), middle_box.isVisible()))
+        return original(widget, *args)
+
+    monkeypatch.setattr(frames.QtWidgets.QWidget, "render", spy)
+    image = render_widget(panel, 2, figure=True)
+    monkeypatch.undo()
+    assert seen == [(True, False)]  # the top one is outside the picture anyway
+    assert (image.width(), image.height()) == (2 * rect.width(), 2 * rect.height())
+    assert middle_box.isVisible() and middle_box.hasFocus()
