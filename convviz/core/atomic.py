@@ -8,10 +8,13 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from convviz.core.errors import ConvvizError
+
+T = TypeVar("T")
 
 
 class WriteError(ConvvizError):
@@ -74,6 +77,31 @@ def replace_with(target: str | os.PathLike[str], write: Callable[[Path], None],
 
     Raises WriteError with the reason; the temporary file never stays behind.
     """
+    def write_steps(path: Path) -> Iterator[None]:
+        write(path)
+        yield from ()
+
+    def check_steps(path: Path) -> Iterator[None]:
+        assert check is not None
+        check(path)
+        yield from ()
+
+    steps = replace_with_steps(target, write_steps, check_steps if check is not None else None)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value
+
+
+def replace_with_steps(target: str | os.PathLike[str], write: Callable[[Path], Iterator[T]],
+                       check: Callable[[Path], Iterator[T]] | None = None) -> Generator[T, None, Path]:
+    """``replace_with`` for long writes (clips) that report progress and can be cancelled: ``write``
+    and ``check`` are generators; whatever they yield is yielded on (e.g. frames done, frames in all).
+
+    Closing the generator midway (a Cancel button; superqt's worker does it on quit) removes the
+    temporary file and leaves ``target`` as it was. Returns the target's path.
+    """
     target = Path(target)
     check_folder(target)
     try:
@@ -81,13 +109,13 @@ def replace_with(target: str | os.PathLike[str], write: Callable[[Path], None],
     except OSError as error:
         raise WriteError(f"cannot save {target.name}: {reason(error)}") from None
     try:
-        write(temporary)
+        yield from write(temporary)
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         if temporary.stat().st_size == 0:
             raise WriteError(f"cannot save {target.name}: nothing was written (is the disk full?)")
         if check is not None:
-            check(temporary)
+            yield from check(temporary)
         if target.exists():
             try:
                 os.chmod(temporary, target.stat().st_mode & 0o777)
@@ -99,7 +127,7 @@ def replace_with(target: str | os.PathLike[str], write: Callable[[Path], None],
     except OSError as error:
         remove_quietly(temporary)
         raise WriteError(f"cannot save {target.name}: {reason(error)}; nothing was changed") from None
-    except BaseException:
+    except BaseException:  # a refused check, a cancel (GeneratorExit), anything unexpected
         remove_quietly(temporary)
         raise
     return target

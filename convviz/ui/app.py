@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from convviz.core.errors import ConvvizError
 from convviz.core.spec import NetworkSpec
 from convviz.sources.base import FrameSource
 from convviz.ui.theme import THEMES
@@ -25,11 +26,20 @@ def application() -> QtWidgets.QApplication:
 
 
 def save_window_grab(window: QtWidgets.QWidget, path: Path) -> None:
-    """Render the window into a PNG (works offscreen: Qt paints the widgets into the pixmap)."""
-    pixmap = window.grab()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not pixmap.save(str(path)):
-        raise OSError(f"could not write {path}")
+    """Render the window into a PNG (works offscreen: Qt paints the widgets into the pixmap).
+
+    Written beside ``path``, decoded again and then renamed over it: a full disk or an unwritable
+    folder raises WriteError with the reason and leaves an existing ``path`` as it was.
+    """
+    from convviz.core.atomic import WriteError, reason
+    from convviz.export.frames import save_image
+
+    image = window.grab().toImage()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WriteError(f"cannot save {path.name}: {reason(error)}") from None
+    save_image(image, path)
 
 
 def window_with_first_frame(spec: NetworkSpec, source: FrameSource | None = None, theme_name: str = "dark",
@@ -93,7 +103,7 @@ def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str
             save_window_grab(window, snapshot)
             print(f"convviz: saved {snapshot}")
             status["code"] = 0
-        except OSError as error:
+        except (OSError, ConvvizError) as error:
             print(f"convviz: {error}", file=sys.stderr)
             status["code"] = 2
         window.close()

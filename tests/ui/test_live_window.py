@@ -241,6 +241,7 @@ def test_the_camera_menu_lists_the_cameras_found_off_the_gui_thread(qtbot, windo
 
     monkeypatch.setattr(live_controls, "probe_cameras", lambda: [0, 2])
     win = window()
+    qtbot.waitUntil(lambda: win.result is not None, timeout=30000)  # the first frame's own messages first
     win.live.find_cameras()
     qtbot.waitUntil(lambda: win.live.cameras == [0, 2], timeout=10000)
     win.live._fill_camera_menu()

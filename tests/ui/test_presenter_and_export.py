@@ -1,10 +1,13 @@
-"""Lecture mode and slides: presenter mode, the keys the help overlay lists, frames, clips, render."""
+"""Lecture mode and slides: presenter mode, the keys the help overlay lists, frames, figures, SVG,
+clips (streamed through a bounded queue, never waiting on the GUI thread), render."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import threading
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import cv2
@@ -13,13 +16,17 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from convviz.core.presets import load_preset
-from convviz.export.clips import Recording
+from convviz.export import clips
+from convviz.export.figure import controls, figure_rect
+from convviz.export.recorder import QUEUE_FRAMES
+from convviz.ui.export_controls import ClipSettings, RecordDialog, SaveFrameDialog
 from convviz.ui.main_window import MainWindow
 from convviz.ui.settings import Settings
 
 
 @pytest.fixture
-def window(qtbot):
+def window(qtbot, tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("CONVVIZ_SPOOL_DIR", str(tmp_path_factory.mktemp("spool")))
     made = []
 
     def make(preset="toy_7x7_stride1", source=None):
@@ -159,7 +166,7 @@ def test_every_key_the_help_overlay_lists_does_what_it_says(qtbot, window, tmp_p
         assert win.exports.recording_active
         win.conv_view.playback.go(1)
         win.conv_view.playback.go(2)
-        qtbot.waitUntil(lambda: len(win.exports._pending) >= 3, timeout=5000)
+        qtbot.waitUntil(lambda: win.exports.recorder.accepted >= 3, timeout=5000)
         key(qtbot, win, "R")
         assert not win.exports.recording_active
         qtbot.waitUntil(lambda: win.exports.worker is None and win.exports.last_saved is not None, timeout=30000)
@@ -223,9 +230,20 @@ def test_an_unwritable_folder_is_a_message_and_no_file(qtbot, window, tmp_path):
     assert not target.parent.exists()
 
 
+def decoded_frames(path: Path) -> int:
+    if path.suffix == ".gif":
+        return iio.imread(path, index=None).shape[0]
+    capture = cv2.VideoCapture(str(path))
+    count = 0
+    while capture.grab():
+        count += 1
+    capture.release()
+    return count
+
+
 def test_a_recording_that_cannot_be_written_is_kept_to_save_elsewhere(qtbot, window, tmp_path):
     win = window()
-    win.exports.start_recording()
+    win.exports.start_recording(ClipSettings(target="figure", suffix=".gif", fps=10))
     win.exports.capture()
     win.exports.capture()
     win.exports.folder = Path("/sys") if os.geteuid() == 0 else tmp_path
@@ -237,32 +255,118 @@ def test_a_recording_that_cannot_be_written_is_kept_to_save_elsewhere(qtbot, win
     finally:
         tmp_path.chmod(0o700)
     assert "recording is kept" in win.statusBar().currentMessage()
-    assert win.exports.save_recording_action.isEnabled() and len(win.exports.recording) >= 2
-    target = tmp_path / "elsewhere.mp4"
+    clip = win.exports.last_clip
+    assert win.exports.save_recording_action.isEnabled() and decoded_frames(clip.path) == clip.frames == 3
+    target = tmp_path / "elsewhere.mp4"  # the other format: converted frame by frame
     win.exports.write_recording(target)
     qtbot.waitUntil(lambda: win.exports.worker is None, timeout=30000)
-    capture = cv2.VideoCapture(str(target))
-    count = 0
-    while capture.read()[0]:
-        count += 1
-    assert count == len(win.exports.recording)
+    assert decoded_frames(target) == 3
 
 
-def test_cancelling_a_clip_leaves_no_file(qtbot, window, tmp_path):
+@pytest.fixture
+def slow_encoder(monkeypatch):
+    """The GIF encoder waits at a gate before each frame until the test opens it."""
+    gate = threading.Event()
+    original = clips.GifStream.add
+
+    def add(self, rgb, seconds):
+        assert gate.wait(30), "the test never opened the gate"
+        original(self, rgb, seconds)
+
+    monkeypatch.setattr(clips.GifStream, "add", add)
+    yield gate
+    gate.set()
+
+
+def test_a_300_frame_recording_stays_bounded_and_never_waits(qtbot, window, tmp_path, slow_encoder):
+    """The encoder is stuck, yet all 300 captures return on the GUI thread: frames beyond the small
+    queue are dropped and counted; stopping returns at once and the clip is finished on the worker."""
     win = window()
-    recording = Recording(fps=10)
-    frame = win.exports.target_widget("window")
-    from convviz.export.frames import image_to_rgb, render_widget
+    key(qtbot, win, "F3")
+    exports = win.exports
+    exports.folder = tmp_path
+    exports.start_recording(ClipSettings(target="figure", suffix=".gif", max_frames=300, max_seconds=600))
+    recorder = exports.recorder
+    for _ in range(299):
+        exports.capture()
+    assert recorder.most_queued <= QUEUE_FRAMES
+    assert recorder.accepted + recorder.dropped == 300 and recorder.dropped >= 300 - QUEUE_FRAMES - 2
+    exports.stop_recording()  # returns although the encoder is still stuck
+    assert exports.worker is not None and exports.progress.isVisible() and not exports.recording_active
+    slow_encoder.set()
+    qtbot.waitUntil(lambda: exports.worker is None, timeout=30000)
+    saved = exports.last_saved
+    assert saved is not None and saved.parent == tmp_path and decoded_frames(saved) == recorder.accepted
+    assert f"{recorder.dropped} dropped" in win.statusBar().currentMessage()
+    view = win.tabs.currentWidget()
+    assert iio.imread(saved, index=0).shape[:2] == (figure_rect(view).height(), figure_rect(view).width())
 
-    rgb = image_to_rgb(render_widget(frame, 1.0))
-    for _ in range(60):
-        recording.add(rgb)
-    win.exports.recording = recording
-    win.exports.write_recording(tmp_path / "clip.gif")
-    win.exports.worker.yielded.connect(lambda progress: win.exports.cancel_writing())
-    qtbot.waitUntil(lambda: win.exports.worker is None, timeout=60000)
-    assert list(tmp_path.iterdir()) == []
-    assert "cancelled" in win.statusBar().currentMessage()
+
+def test_cancelling_a_clip_leaves_the_old_file_and_no_temporary_file(qtbot, window, tmp_path, monkeypatch):
+    win = window()
+    win.exports.start_recording(ClipSettings(target="view", suffix=".gif", fps=10))
+    win.exports.capture()
+    win.exports.stop_recording(tmp_path / "first.gif")
+    qtbot.waitUntil(lambda: win.exports.worker is None, timeout=30000)
+    gate = threading.Event()
+
+    def slow_copy(source, destination, chunk=1 << 22):
+        destination.write_bytes(source.read_bytes()[:100])
+        yield clips.Progress("copying", 100, 200)
+        gate.wait(30)  # the test has asked to cancel by now
+        yield clips.Progress("copying", 200, 200)
+
+    monkeypatch.setattr(clips, "_copy_steps", slow_copy)
+    target = tmp_path / "clip.gif"
+    target.write_bytes(b"the old clip")
+    win.exports.write_recording(target)
+    win.exports.worker.yielded.connect(lambda progress: (win.exports.cancel_writing(), gate.set()))
+    qtbot.waitUntil(lambda: win.exports.worker is None, timeout=30000)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif", "first.gif"]
+    assert target.read_bytes() == b"the old clip"
+    assert "cancelled" in win.statusBar().currentMessage() and "recording is kept" in win.statusBar().currentMessage()
+
+
+def test_a_figure_leaves_out_the_controls(qtbot, window, tmp_path):
+    win = window()
+    key(qtbot, win, "F3")
+    view = win.tabs.currentWidget()
+    marked = controls(view)
+    assert view.bar in marked and view.layer_box in marked and view.filter_box in marked
+    rect = figure_rect(view)
+    for control in marked:  # not one pixel of a combo box, spin box or the playback bar
+        box = QtCore.QRect(control.mapTo(view, QtCore.QPoint(0, 0)), control.size())
+        assert not box.intersects(rect), control
+    path = win.exports.save_frame("figure", 2, tmp_path / "figure.png")
+    image = QtGui.QImage(str(path))
+    assert (image.width(), image.height()) == (2 * rect.width(), 2 * rect.height())
+    rows = view.bar.height() + view.layer_box.height()  # the playback bar and the row of boxes
+    assert image.height() <= 2 * (view.height() - rows)
+    assert all(control.isVisible() for control in marked)
+
+
+def test_a_whole_view_as_svg_has_every_panel(qtbot, window, tmp_path):
+    win = window()
+    key(qtbot, win, "F3")
+    qtbot.waitUntil(lambda: win.conv_view.output_title.isVisible())  # the view arranges itself after F3
+    path = win.exports.save_frame_svg("view", tmp_path / "view.svg")
+    root = ElementTree.parse(path).getroot()
+    tags = [element.tag.rsplit("}", 1)[-1] for element in root.iter()]
+    texts = " ".join(element.text or "" for element in root.iter() if element.tag.endswith("text"))
+    # the input, the output and the dot product's grids are images; titles and numbers are text
+    assert tags.count("image") >= 4 and "Input" in texts and "Output" in texts and "step" in texts
+    figure = win.exports.save_frame_svg("figure", tmp_path / "figure.svg")
+    figure_texts = " ".join(e.text or "" for e in ElementTree.parse(figure).getroot().iter() if e.tag.endswith("text"))
+    assert "Input" in figure_texts and "steps/s" not in figure_texts and "steps/s" in texts
+
+
+def test_the_dialogs_offer_figures_and_svg(qtbot, window):
+    win = window()
+    frame_dialog = SaveFrameDialog(win, 2)
+    assert [frame_dialog.target.itemData(i) for i in range(frame_dialog.target.count())] == ["window", "view", "figure"]
+    assert "svg" in [frame_dialog.kind.itemData(i) for i in range(frame_dialog.kind.count())]
+    record_dialog = RecordDialog(win, ClipSettings())
+    assert record_dialog.settings().target == "figure"
 
 
 def test_the_window_remembers_layout_network_and_input(qtbot, tmp_path):
@@ -306,6 +410,22 @@ def test_render_command_writes_frames_and_clips(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "convviz", "render", "--net", "max_pool_2x2", "--layer", "5",
                           "--out", str(tmp_path / "x.gif")], capture_output=True, text=True, env=env, timeout=300)
     assert bad.returncode == 2 and "--layer must be 1..1" in bad.stderr
+
+
+def test_render_leaves_out_the_controls_unless_asked(qtbot, tmp_path):
+    from convviz.export.render import render_main
+
+    base = ["--net", "toy_7x7_stride2", "--layer", "1", "--view", "conv", "--size", "900x600", "--steps", "2"]
+    sizes = {}
+    for capture in ("figure", "view", "window"):
+        extra = [] if capture == "figure" else ["--capture", capture]  # figure is the default
+        assert render_main([*base, "--out", str(tmp_path / capture), *extra]) == 0
+        image = QtGui.QImage(str(tmp_path / capture / "frame_0001.png"))
+        sizes[capture] = (image.width(), image.height())
+    assert sizes["window"][1] == 600  # (at least as wide as the window's minimum width)
+    assert sizes["view"][0] < sizes["window"][0] and sizes["view"][1] < 600
+    # the playback bar and the row of layer / filter boxes are gone: at least 60 pixels less high
+    assert sizes["figure"][1] <= sizes["view"][1] - 60 and sizes["figure"][0] <= sizes["view"][0]
 
 
 def test_qt_sanity(qtbot):

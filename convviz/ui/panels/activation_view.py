@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from convviz.core.layers import layer_type
 from convviz.core.mechanics import activation_curve, activation_function, activation_stats, maxout_stats
+from convviz.export.figure import mark_controls
 from convviz.model.selection import SelectionModel
 from convviz.pipeline.engine import FrameResult
 from convviz.ui.panels.view_common import LayerChooser, big_label
@@ -45,6 +46,7 @@ class ActivationView(QtWidgets.QWidget):
         self.gradient_box.toggled.connect(lambda checked: self.redraw())
         for widget in (QtWidgets.QLabel("Layer"), self.layer_box, self.gradient_box):
             top.addWidget(widget)
+            mark_controls(widget)  # left out of figure-only exports
         top.addStretch(1)
         self.plot = pg.PlotWidget(background=theme.panel)
         self.plot.setMenuEnabled(False)

@@ -14,6 +14,7 @@ from superqt.utils import signals_blocked
 
 from convviz.core.geometry import LayerGeometry
 from convviz.core.mechanics import ConvStep, conv_output_map, conv_step
+from convviz.export.figure import mark_controls
 from convviz.model.selection import SelectionModel
 from convviz.pipeline.display import nice_ceiling, robust_range
 from convviz.pipeline.engine import FrameResult
@@ -61,6 +62,7 @@ class ConvolutionView(SlidingWindowView):
         for widget in (QtWidgets.QLabel("Layer"), self.layer_box, self.filter_box, QtWidgets.QLabel("input"),
                        self.channel_box, self.flip_box):
             top.addWidget(widget)
+            mark_controls(widget)  # left out of figure-only exports
         top.addStretch(1)
 
         self.input_title = big_label(theme, "Input", 0.8, bold=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 from superqt.utils import signals_blocked
 
+from convviz.export.figure import mark_controls
 from convviz.ui.theme import Theme
 
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 100.0)  # steps per second
@@ -92,6 +93,7 @@ class PlaybackBar(QtWidgets.QWidget):
     def __init__(self, playback: Playback, theme: Theme, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.playback = playback
+        mark_controls(self)  # left out of figure-only exports
         row = QtWidgets.QHBoxLayout(self)
         row.setContentsMargins(4, 2, 4, 2)
         self.buttons: dict[str, QtWidgets.QToolButton] = {}

@@ -9,6 +9,7 @@ from superqt.utils import signals_blocked
 
 from convviz.core.geometry import LayerGeometry
 from convviz.core.mechanics import PoolStep, pool_step
+from convviz.export.figure import mark_controls
 from convviz.model.selection import SelectionModel
 from convviz.pipeline.display import nice_ceiling, robust_range
 from convviz.pipeline.engine import FrameResult
@@ -33,6 +34,7 @@ class PoolingView(SlidingWindowView):
         self.channel_box.valueChanged.connect(lambda value: self._load_channel())
         for widget in (QtWidgets.QLabel("Layer"), self.layer_box, self.channel_box):
             top.addWidget(widget)
+            mark_controls(widget)  # left out of figure-only exports
         top.addStretch(1)
         self.input_title = big_label(theme, "Input", 0.8, bold=True)
         self.output_title = big_label(theme, "Output", 0.8, bold=True)
