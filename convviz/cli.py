@@ -243,7 +243,7 @@ def gui_main(argv: Sequence[str]) -> int:
 
 
 def _render(argv: Sequence[str]) -> int:
-    from convviz.export.render import render_main
+    from convviz.ui.render import render_main
 
     return render_main(argv)
 

@@ -21,8 +21,8 @@ from convviz.core.presets import load_preset
 from convviz.export import clips, frames
 from convviz.export.clips import ClipInfo, GifStream, Mp4Stream, save_clip_steps, stream_size
 from convviz.export.frames import render_widget, save_png, save_svg
-from convviz.export.render import render_main
 from convviz.ui.panels.grid_view import GridView
+from convviz.ui.render import render_main
 from convviz.ui.theme import DARK
 
 OLD = b"\x89PNG the lecturer's good old file, which must survive"

@@ -413,7 +413,7 @@ def test_render_command_writes_frames_and_clips(tmp_path):
 
 
 def test_render_leaves_out_the_controls_unless_asked(qtbot, tmp_path):
-    from convviz.export.render import render_main
+    from convviz.ui.render import render_main
 
     base = ["--net", "toy_7x7_stride2", "--layer", "1", "--view", "conv", "--size", "900x600", "--steps", "2"]
     sizes = {}

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from convviz.cli_support import fail, offscreen_platform, parse_size, progress
 from convviz.core.errors import ConvvizError
 from convviz.core.presets import DEFAULT_PRESET, resolve_network
 
@@ -55,24 +56,11 @@ def _default_view(type_name: str) -> str:
     return {"convolution": "conv", "pooling": "pool", "activation": "activation"}.get(view or "", "maps")
 
 
-def _progress(done: int, total: int, label: str) -> None:
-    width = 30
-    filled = round(width * done / max(1, total))
-    sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 def render_main(argv: Sequence[str]) -> int:
-    from convviz.cli_support import fail as _fail
-    from convviz.cli_support import offscreen_platform as _offscreen_platform
-    from convviz.cli_support import parse_size as _parse_size
-
     args = render_parser().parse_args(argv)
     try:
         spec = resolve_network(args.net)
-        size = _parse_size(args.size)
+        size = parse_size(args.size)
         source = None
         if args.image:
             from convviz.sources.image import ImageSource
@@ -83,14 +71,14 @@ def render_main(argv: Sequence[str]) -> int:
         if not 0.25 <= args.scale <= 8:
             raise ConvvizError("--scale must be between 0.25 and 8")
     except ConvvizError as error:
-        return _fail(str(error))
+        return fail(str(error))
     out = Path(args.out)
     clip = out.suffix.lower() in (".gif", ".mp4")
     if not clip and out.exists() and not out.is_dir():
-        return _fail(f"--out {out} is a file; give a folder for PNG frames or a .gif / .mp4 name")
+        return fail(f"--out {out} is a file; give a folder for PNG frames or a .gif / .mp4 name")
     view_name = args.view or _default_view(spec.layers[args.layer - 1].type)
     if not os.environ.get("QT_QPA_PLATFORM"):
-        os.environ["QT_QPA_PLATFORM"] = _offscreen_platform(size)
+        os.environ["QT_QPA_PLATFORM"] = offscreen_platform(size)
     return _render(spec, source, args, size, out, clip, view_name)
 
 
@@ -155,7 +143,7 @@ def _render_frames(target, args, out: Path, steps: int, show) -> int:
     for step in range(steps):
         show(step)
         save_png(render_widget(target, args.scale, figure, rect), out / f"frame_{step + 1:04d}.png")
-        _progress(step + 1, steps, "rendering")
+        progress(step + 1, steps, "rendering")
     return steps
 
 
@@ -179,7 +167,7 @@ def _render_clip(target, args, out: Path, steps: int, show) -> int:
             for step in range(steps):
                 show(step)
                 recorder.put(image_to_rgb(render_widget(target, args.scale, figure, rect)))
-                _progress(step + 1, steps, "rendering")
+                progress(step + 1, steps, "rendering")
             finished.append(recorder.finish(check=False))
         except WriteError as error:  # the encoder met a full disk: the temporary file goes
             raise WriteError(f"{error}; nothing was changed") from None
@@ -190,7 +178,7 @@ def _render_clip(target, args, out: Path, steps: int, show) -> int:
     def check(temporary: Path):
         clip = finished[0]
         for done, total in check_clip_steps(temporary, clip.frames, clip.size, out.name):
-            _progress(done, total, "checking ")
+            progress(done, total, "checking ")
             yield
 
     for _ in replace_with_steps(out, write, check):
