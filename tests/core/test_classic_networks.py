@@ -153,7 +153,8 @@ def test_a_saved_state_dict_gives_the_modules_outputs(name, tmp_path, monkeypatc
 def test_without_the_published_file_the_preset_runs_random_weights_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     opened = open_preset("alexnet")
-    assert len(opened.notes) == 1 and opened.notes[0].startswith("random weights: alexnet-owt-7be5be79.pth was not found")
+    assert len(opened.notes) == 1
+    assert opened.notes[0].startswith("random weights: alexnet-owt-7be5be79.pth was not found")
     assert "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth" in opened.notes[0]
 
 
