@@ -37,11 +37,30 @@ def misfit(label: str, window: WindowGeometry, axis: int, what: str, index: int 
         fixed = WindowGeometry(window.input_size, window.kernel, window.stride, (padding,) * 4, window.dilation)
         suggestion = f"Padding {padding} would fit: {fixed.formula(axis)}."
     else:
-        suggestion = "No padding fits this stride; try stride 1."
+        smaller, larger = fitting_sizes(window, axis)
+        fixed = _with_size(window, axis, larger)
+        sizes = f"{smaller} or {larger}" if smaller is not None else f"{larger}"
+        suggestion = f"No padding fits this stride; an input of {sizes} would: {fixed.formula(axis)}."
     error = GeometryError(message, index, "stride", suggestion)
     error.window = window
     error.axis = axis
     return error
+
+
+def fitting_sizes(window: WindowGeometry, axis: int) -> tuple[int | None, int]:
+    """The nearest input sizes below and above this one where the stride fits, with the same padding."""
+    n, s = window.input_size[axis], window.stride[axis]
+    room = window.room(axis)
+    below = n - (room % s)
+    above = below + s if room % s else n
+    return (below if below >= window.effective_kernel[axis] - window.padding[axis] - window.padding[axis + 2]
+            and below != n else None), above
+
+
+def _with_size(window: WindowGeometry, axis: int, size: int) -> WindowGeometry:
+    sizes = list(window.input_size)
+    sizes[axis] = size
+    return WindowGeometry(tuple(sizes), window.kernel, window.stride, window.padding, window.dilation)  # type: ignore[arg-type]
 
 
 def torch_rounds(window: WindowGeometry, axis: int, what: str) -> str:

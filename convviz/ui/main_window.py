@@ -110,8 +110,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.network_dock.setObjectName("networkDock")
         self.network_dock.setWidget(holder)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.network_dock)
+        from convviz.ui.panels.class_scores import ClassScoresPanel
+
+        self.scores_panel = ClassScoresPanel(self.theme)
+        self.scores_dock = QtWidgets.QDockWidget("Class scores", self)
+        self.scores_dock.setObjectName("scoresDock")
+        self.scores_dock.setWidget(self.scores_panel)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.scores_dock)
+        self.splitDockWidget(self.input_dock, self.scores_dock, QtCore.Qt.Orientation.Vertical)
         self.resizeDocks([self.input_dock, self.network_dock], [460, 460], QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.input_dock, self.network_dock], [300, 700], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.input_dock, self.scores_dock, self.network_dock], [300, 230, 600],
+                         QtCore.Qt.Orientation.Vertical)
+        self.scores_dock.setVisible(False)  # shown when the network is a classifier
 
     def _build_centre(self) -> None:
         self.tabs = QtWidgets.QTabWidget()
@@ -220,6 +230,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.presets_menu = presets_menu
         view_menu.addAction(self.input_dock.toggleViewAction())
         view_menu.addAction(self.network_dock.toggleViewAction())
+        view_menu.addAction(self.scores_dock.toggleViewAction())
 
     def _build_commands(self) -> None:
         """The one-key lecture commands of KEYMAP, presenter mode, help overlay, frames and clips."""
@@ -309,6 +320,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.input_panel = InputPanel(theme, self.selection)
         self.input_dock.setWidget(self.input_panel)
         old.deleteLater()
+        from convviz.ui.panels.class_scores import ClassScoresPanel
+
+        old_scores = self.scores_panel
+        self.scores_panel = ClassScoresPanel(theme)
+        self.scores_dock.setWidget(self.scores_panel)
+        old_scores.deleteLater()
         font = self.error_banner.font()
         font.setPointSizeF(theme.title_pt * 0.9)
         self.error_banner.setFont(font)
@@ -461,6 +478,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 self._rebuild_panels(result)
             self.result = result
             self.input_panel.show_result(result)
+            classifier = self.scores_panel.show_result(result)
+            if rebuilt:
+                self.scores_dock.setVisible(classifier)
             for panel in self.layer_panels:
                 panel.show_result(result)
             self._show_view(result)

@@ -136,3 +136,29 @@ def test_only_maps_on_screen_are_painted(qtbot, window):
     assert win.layer_panels[8].layout_ is not None  # what came into view was painted without a new frame
     win.show_layout("convolution")
     qtbot.waitUntil(lambda: all(image is None for image in win.result.images), timeout=30000)
+
+
+def test_a_classifier_gets_its_class_scores_by_name(qtbot, window, tmp_path):
+    """typical_convnet with three hand-named classes: the panel lists the network's own softmax, the
+    largest first, and the winner is the argmax."""
+    from dataclasses import replace
+
+    from convviz.core.spec import NetworkSpec
+
+    spec = load_preset("typical_convnet")
+    names = tuple(f"thing {k}" for k in range(10))
+    path = tmp_path / "named.json"
+    replace(spec, classes=names).save(path)
+    win = window("slide51_ten_5x5")
+    wait_for_frame(qtbot, win)
+    assert not win.scores_dock.isVisibleTo(win)  # not a classifier
+    win.open_network(path)
+    qtbot.waitUntil(lambda: win.result.spec.classes == names, timeout=30000)
+    qtbot.waitUntil(lambda: win.scores_dock.isVisibleTo(win), timeout=5000)
+    probabilities = win.result.outputs[-1]
+    top = win.scores_panel.scores.top(5)
+    assert [p.index for p in top] == list(np.argsort(-probabilities, kind="stable")[:5])
+    assert top[0].name == names[int(np.argmax(probabilities))]
+    percent = top[0].probability * 100
+    assert (f"{percent:.0f}%" if percent >= 10 else f"{percent:.1f}%") in win.scores_panel.title.text()
+    assert win.scores_panel.scores.from_softmax and NetworkSpec.load(path).classes == names

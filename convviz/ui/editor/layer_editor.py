@@ -109,6 +109,7 @@ class LayerEditor(QtWidgets.QWidget):
         self.list.currentRowChanged.connect(self._row_changed)
         self.list.model().rowsMoved.connect(self._rows_moved)
         self.list.setWordWrap(True)
+        self.list.setItemDelegate(LayerRowDelegate(self.theme, self.list))
         box.addWidget(self.list, 1)
 
         buttons = QtWidgets.QHBoxLayout()
@@ -233,6 +234,14 @@ class LayerEditor(QtWidgets.QWidget):
         index = self.list.currentRow()
         layer = self.spec.layers[index] if 0 <= index < len(self.spec.layers) else None
         self.form.show_layer(layer)
+        geometry = self.network_geometry
+        problem = None
+        if layer is not None and geometry.error is not None and geometry.error.layer == index:
+            problem = (geometry.error.key, self.theme.error, str(geometry.error))
+        elif layer is not None and index < len(geometry.layers) and geometry.layers[index].warning is not None:
+            warning = geometry.layers[index].warning
+            problem = (warning.key, self.theme.warning, str(warning))
+        self.form.mark(*problem if problem else (None, "", ""))
         self.form_title.setText("" if layer is None else f"Layer {index + 1}: {layer_type(layer.type).title}")
         self.filters_button.setEnabled(layer is not None and layer_type(layer.type).has_filters
                                        and index < len(self.network_geometry.layers))
@@ -329,6 +338,41 @@ class LayerEditor(QtWidgets.QWidget):
             menu.addSeparator()
             menu.addAction("Filters...", self.filters_button.click)
         menu.exec(self.list.mapToGlobal(point))
+
+
+class LayerRowDelegate(QtWidgets.QStyledItemDelegate):
+    """Layer rows keep their state's colours when chosen: a broken layer stays red, a warned one amber,
+    and the chosen row gets a bar in the accent colour instead of the system's highlight."""
+
+    def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.theme = theme
+
+    def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionViewItem, index: QtCore.QModelIndex) -> None:
+        theme = self.theme
+        state = index.data(QtCore.Qt.ItemDataRole.UserRole)
+        colour = {BROKEN: theme.error, WARNING: theme.warning, NOT_RUN: theme.muted}.get(state, theme.foreground)
+        selected = bool(option.state & QtWidgets.QStyle.StateFlag.State_Selected)
+        painter.save()
+        tint = {BROKEN: 0.22, WARNING: 0.18}.get(state, 0.0) + (0.12 if selected else 0.0)
+        background = _tint(theme.accent if state == OK or state == NOT_RUN else colour, theme.panel, tint)
+        painter.fillRect(option.rect, background)
+        if selected:
+            painter.fillRect(QtCore.QRect(option.rect.left(), option.rect.top(), 5, option.rect.height()),
+                             QtGui.QColor(theme.accent))
+        painter.setPen(QtGui.QColor(colour))
+        painter.setFont(option.font)
+        text_rect = option.rect.adjusted(10, 2, -4, -2)
+        painter.drawText(text_rect, int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop
+                                        | QtCore.Qt.TextFlag.TextWordWrap), index.data())
+        painter.restore()
+
+    def sizeHint(self, option: QtWidgets.QStyleOptionViewItem, index: QtCore.QModelIndex) -> QtCore.QSize:  # noqa: N802
+        width = max(100, option.rect.width() or 300) - 14
+        metrics = QtGui.QFontMetrics(option.font)
+        rect = metrics.boundingRect(QtCore.QRect(0, 0, width, 10_000), int(QtCore.Qt.TextFlag.TextWordWrap),
+                                    index.data() or "")
+        return QtCore.QSize(width, rect.height() + 6)
 
 
 def _tint(colour: str, background: str, amount: float) -> QtGui.QColor:

@@ -126,6 +126,18 @@ class ParamForm(QtWidgets.QWidget):
             self.form.addRow(label, widget)
             self.widgets[param.name] = widget
 
+    def mark(self, key: str | None, colour: str = "", why: str = "") -> None:
+        """Frame the field ``key`` in ``colour`` with ``why`` as its tooltip (a stride that does not fit,
+        groups that do not divide...); None clears every mark."""
+        for name, widget in self.widgets.items():
+            marked = name == key
+            targets = [widget.height, widget.width] if isinstance(widget, PairEdit) else [widget]
+            for target in targets:
+                target.setStyleSheet(f"border: 3px solid {colour}; border-radius: 3px;" if marked else "")
+            param_help = next((p.help for p in layer_type(self.layer.type).params if p.name == name), "") \
+                if self.layer is not None else ""
+            widget.setToolTip(why if marked else param_help)
+
     def _make(self, param: Param) -> QtWidgets.QWidget | None:
         name = param.name
         if param.kind == "int":
