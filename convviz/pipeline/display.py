@@ -126,6 +126,8 @@ class LayerImage:
     half_range: float  # colours span -half_range..+half_range
     minimum: float  # smallest and largest displayed value (after shrinking: block means)
     maximum: float
+    first_channel: int = 0  # the mosaic's tile 0 is this map of the layer (a page of a layer with many maps)
+    channels: int = 0  # the layer's number of maps (0: as many as the mosaic holds)
 
 
 class MosaicPainter:

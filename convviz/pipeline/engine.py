@@ -6,7 +6,7 @@ Everything a panel needs for a frame is in one ``FrameResult``, so every panel d
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -15,6 +15,8 @@ from convviz.core.geometry import NetworkGeometry, analyze
 from convviz.core.preprocess import Prepared, prepare
 from convviz.core.spec import NetworkSpec
 from convviz.pipeline.display import LayerImage, MosaicPainter
+
+MAP_PAGE = 64  # maps drawn at once per layer; a layer of more is shown a page at a time
 from convviz.sources.base import Frame
 from convviz.sources.patterns import TOY_LIMIT, toy_prepared
 
@@ -111,6 +113,7 @@ class Engine:
     def __init__(self, spec: NetworkSpec, lut: np.ndarray, device: str = "auto", max_tile: int = 192):
         self.painter = MosaicPainter(lut, max_tile)
         self.shown_layers: frozenset[int] | None = None  # layers whose maps are on screen (None: all)
+        self.pages: dict[int, int] = {}  # layer -> first map shown, for layers of more than MAP_PAGE maps
         self.device_request = device
         self.sequence = 0
         self.initial = spec  # built by the first set_network or compute, on the thread that computes
@@ -149,13 +152,21 @@ class Engine:
         return Computed(frame, source_name, built, prepared, activations,
                         (prepared_at - start) * 1000, (forward_at - prepared_at) * 1000, tuple(messages))
 
+    def _paint_page(self, index: int, output: np.ndarray, smooth: bool) -> LayerImage:
+        """The maps of layer ``index`` on screen: all of them, or one page of MAP_PAGE for a layer of
+        hundreds (VGG's 512): what is not on screen is not painted."""
+        first = self.pages.get(index, 0) if output.shape[0] > MAP_PAGE else 0
+        first = max(0, min(first, output.shape[0] - 1)) // MAP_PAGE * MAP_PAGE
+        image = self.painter.paint(index, output[first:first + MAP_PAGE], smooth=smooth)
+        return replace(image, first_channel=first, channels=output.shape[0])
+
     def paint(self, computed: Computed) -> FrameResult:
         """Stage 2: every layer's maps as display images, and the finished result."""
         start = time.perf_counter()
         smooth = computed.frame.index > 0
         shown = self.shown_layers
         images = tuple(
-            self.painter.paint(index, output, smooth=smooth)
+            self._paint_page(index, output, smooth)
             if output.ndim == 3 and (shown is None or index in shown) else None
             for index, output in enumerate(computed.activations.outputs)
         )

@@ -101,6 +101,7 @@ class LivePipeline:
         self._lut: np.ndarray | None = None
         self._aspect: float | None = None
         self._shown: frozenset[int] | None | bool = False  # False: no change asked for
+        self._pages: dict[int, int] | None = None  # None: no change asked for
         self._in_flight = False  # a result is with the GUI, not yet acknowledged
         self._stopping = False
         self._threads: list[threading.Thread] = []
@@ -158,6 +159,12 @@ class LivePipeline:
         """Lay out each layer's maps for panels of this width / height (repaints the current frame)."""
         with self._wake:
             self._aspect = aspect
+            self._wake.notify_all()
+
+    def set_pages(self, pages: dict[int, int]) -> None:
+        """Which page of maps each layer of many maps shows (layer -> first map); repaints at once."""
+        with self._wake:
+            self._pages = dict(pages)
             self._wake.notify_all()
 
     def set_shown_layers(self, layers: frozenset[int] | None) -> None:
@@ -284,7 +291,7 @@ class LivePipeline:
         while True:
             with self._wake:
                 while (self._job is None and self._lut is None and self._aspect is None
-                       and self._shown is False and not self._stopping):
+                       and self._shown is False and self._pages is None and not self._stopping):
                     self._wake.wait()
                 if self._stopping:
                     return
@@ -292,6 +299,7 @@ class LivePipeline:
                 lut, self._lut = self._lut, None
                 aspect, self._aspect = self._aspect, None
                 shown, self._shown = self._shown, False
+                pages, self._pages = self._pages, None
                 self._wake.notify_all()
             if lut is not None:
                 self.engine.painter.set_lut(lut)
@@ -299,6 +307,8 @@ class LivePipeline:
                 self.engine.painter.aspect = aspect
             if shown is not False:
                 self.engine.shown_layers = shown
+            if pages is not None:
+                self.engine.pages = pages
             job = job or self._last_job  # colours or layout changed: paint the current frame again
             if job is None:
                 continue

@@ -46,6 +46,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._frame_times: deque[float] = deque(maxlen=30)
         self._mosaic_aspect = 0.0
         self._shown_layers: frozenset[int] | None = None
+        self._pages: dict[int, int] = {}
         self._shown_messages: tuple[str, ...] = ()
         self.sync_paint = False  # paint synchronously in _show_result (the --stats benchmark)
         self.last_draw_ms = 0.0
@@ -409,8 +410,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.layer_panels = []
         self.maps_grid.removeWidget(self.error_banner)
         columns = 2
+        if self._pages:
+            self._pages = {}
+            self.bridge.pipeline.set_pages(self._pages)
         for index in range(len(result.geometry.layers)):
             panel = LayerMapsPanel(index, self.theme, self.selection)
+            panel.pageRequested.connect(self._page_requested)
             self.maps_grid.addWidget(panel, index // columns, index % columns)
             panel.show()
             self.layer_panels.append(panel)
@@ -430,6 +435,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.error_banner.setVisible(problem is not None)
         self._panel_spec = result.spec
         self._size_panels()
+
+    def _page_requested(self, layer: int, first: int) -> None:
+        """Another page of a layer's maps (VGG's 512): painted from the current frame at once."""
+        self._pages[layer] = first
+        self.bridge.pipeline.set_pages(self._pages)
 
     def _size_panels(self) -> None:
         """Two rows of panels fill the visible height; once laid out, tell the pipeline the shape of

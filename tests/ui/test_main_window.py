@@ -162,3 +162,33 @@ def test_a_classifier_gets_its_class_scores_by_name(qtbot, window, tmp_path):
     percent = top[0].probability * 100
     assert (f"{percent:.0f}%" if percent >= 10 else f"{percent:.1f}%") in win.scores_panel.title.text()
     assert win.scores_panel.scores.from_softmax and NetworkSpec.load(path).classes == names
+
+
+def test_a_layer_of_hundreds_of_maps_is_shown_a_page_at_a_time(qtbot, window, tmp_path):
+    """200 maps: the panel paints 64 (what is on screen), says which, and pages; a unit pointed at on
+    the second page is the layer's own channel 64 + k."""
+    from convviz.core.spec import NetworkSpec
+    from convviz.pipeline.engine import MAP_PAGE
+
+    path = tmp_path / "wide.json"
+    NetworkSpec.from_dict({"name": "wide", "input": {"channels": 3, "height": 12, "width": 12},
+                           "layers": [{"type": "conv2d", "out_channels": 200, "kernel_size": 3, "padding": 1}]}
+                          ).save(path)
+    win = window("slide51_ten_5x5")
+    wait_for_frame(qtbot, win)
+    win.open_network(path)
+    qtbot.waitUntil(lambda: win.result.spec.name == "wide" and len(win.layer_panels) == 1, timeout=30000)
+    panel = win.layer_panels[0]
+    qtbot.waitUntil(lambda: panel.layout_ is not None and panel.pager.isVisibleTo(win), timeout=10000)
+    assert panel.layout_.channels == MAP_PAGE == 64 and panel.page_label.text() == "maps 1-64 of 200"
+    panel.page_next.click()
+    qtbot.waitUntil(lambda: panel.first_channel == 64, timeout=10000)
+    assert panel.page_label.text() == "maps 65-128 of 200"
+    image = win.result.images[0]
+    assert image.first_channel == 64 and image.rgba.shape[:2] == image.layout.shape
+    y, x = image.layout.tile_origin(3)
+    assert panel._unit_at(y + 1, x + 1).channel == 64 + 3
+    for _ in range(3):
+        panel.page_next.click()
+    qtbot.waitUntil(lambda: panel.first_channel == 192, timeout=10000)
+    assert panel.page_label.text() == "maps 193-200 of 200" and not panel.page_next.isEnabled()

@@ -40,7 +40,10 @@ def make_title(text: str, theme: Theme, size: float | None = None, bold: bool = 
 
 
 class LayerMapsPanel(QtWidgets.QFrame):
-    """Layer ``index``'s output: maps (C x H x W) as a mosaic, or a flat vector as bars."""
+    """Layer ``index``'s output: maps (C x H x W) as a mosaic, or a flat vector as bars. A layer of
+    more maps than a page holds shows one page; ``pageRequested(index, first map)`` asks for another."""
+
+    pageRequested = QtCore.Signal(int, int)
 
     def __init__(self, index: int, theme: Theme, selection: SelectionModel,
                  parent: QtWidgets.QWidget | None = None):
@@ -49,6 +52,9 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.theme = theme
         self.selection = selection
         self.layout_: MosaicLayout | None = None
+        self.first_channel = 0  # the map in the mosaic's first tile (paging)
+        self._requested: int | None = None  # the page asked for and not painted yet
+        self._total = 0  # the layer's number of maps
         self.values: np.ndarray | None = None
         self.setObjectName("layerPanel")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
@@ -62,6 +68,21 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.subtitle.setWordWrap(True)
         box.addWidget(self.title)
         box.addWidget(self.subtitle)
+        self.pager = QtWidgets.QWidget()
+        pager_row = QtWidgets.QHBoxLayout(self.pager)
+        pager_row.setContentsMargins(0, 0, 0, 0)
+        self.page_back = QtWidgets.QToolButton()
+        self.page_back.setText("\u25c0")
+        self.page_next = QtWidgets.QToolButton()
+        self.page_next.setText("\u25b6")
+        self.page_label = make_title("", theme, theme.font_pt, bold=False, colour=theme.muted)
+        self.page_back.clicked.connect(lambda: self._turn(-1))
+        self.page_next.clicked.connect(lambda: self._turn(1))
+        for widget in (self.page_back, self.page_label, self.page_next):
+            pager_row.addWidget(widget)
+        pager_row.setStretch(1, 1)
+        self.pager.setVisible(False)
+        box.addWidget(self.pager)
         self.maps = ImageView(theme, colour_bar=True)
         self.maps.hovered.connect(self._hovered)
         self.maps.clicked.connect(self._clicked)
@@ -107,8 +128,19 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self.bars.setVisible(False)
             if image is not None:  # None: not painted while off screen; the next frame brings it
                 self.layout_ = image.layout
+                self.first_channel = image.first_channel
+                self._total = image.channels
+                if self._requested == image.first_channel:
+                    self._requested = None
                 self.maps.set_image(image.rgba)
                 self.maps.set_range(image.half_range)
+                paged = image.channels > image.layout.channels or image.first_channel > 0
+                self.pager.setVisible(paged)
+                if paged:
+                    last = image.first_channel + image.layout.channels
+                    self.page_label.setText(f"maps {image.first_channel + 1}-{last} of {image.channels}")
+                    self.page_back.setEnabled(image.first_channel > 0)
+                    self.page_next.setEnabled(last < image.channels)
         else:
             self.layout_ = None
             self.maps.setVisible(False)
@@ -120,6 +152,16 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.shown_sequence = result.sequence
         self._selection_changed(self.selection)
 
+    def _turn(self, direction: int) -> None:
+        """The next or previous page (quick clicks add up before the repaint arrives)."""
+        if self.layout_ is not None and self._total:
+            from convviz.pipeline.engine import MAP_PAGE
+
+            start = self._requested if self._requested is not None else self.first_channel
+            wanted = max(0, min(start + direction * MAP_PAGE, (self._total - 1) // MAP_PAGE * MAP_PAGE))
+            self._requested = wanted
+            self.pageRequested.emit(self.index, wanted)
+
     # ---- pointer --------------------------------------------------------------------------------
     def _unit_at(self, y: float, x: float) -> Unit | None:
         if self.layout_ is None:
@@ -128,7 +170,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         if found is None:
             return None
         channel, row, col = found
-        return Unit(self.index, channel, row, col)
+        return Unit(self.index, channel + self.first_channel, row, col)
 
     def _hovered(self, y: float, x: float) -> None:
         self.selection.set_hover(self._unit_at(y, x))
@@ -158,9 +200,9 @@ class LayerMapsPanel(QtWidgets.QFrame):
             colour = {"unit": self.theme.accent, "field": self.theme.field, "reach": self.theme.window,
                       "whole": self.theme.field}[related.kind]
             top, left, bottom, right = related.box
-            for channel in related.channels[:MAX_TILE_MARKS]:
-                if channel >= layout.channels:
-                    continue
+            shown = [c - self.first_channel for c in related.channels
+                     if 0 <= c - self.first_channel < layout.channels]
+            for channel in shown[:MAX_TILE_MARKS]:
                 y, x, h, w = layout.map_rect(channel, top, left, bottom, right)
                 item = self._mark(used, colour)
                 item.setRect(QtCore.QRectF(x, y, max(w, 1.0), max(h, 1.0)))
