@@ -15,10 +15,10 @@ from convviz.core.geometry import NetworkGeometry, analyze
 from convviz.core.preprocess import Prepared, prepare
 from convviz.core.spec import NetworkSpec
 from convviz.pipeline.display import LayerImage, MosaicPainter
-
-MAP_PAGE = 64  # maps drawn at once per layer; a layer of more is shown a page at a time
 from convviz.sources.base import Frame
 from convviz.sources.patterns import TOY_LIMIT, toy_prepared
+
+MAP_PAGE = 64  # maps drawn at once per layer; a layer of more is shown a page at a time
 
 
 @dataclass(frozen=True)
