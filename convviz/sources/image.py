@@ -49,12 +49,12 @@ class DecodedImage:
     reduction: int = 1
 
     def note(self) -> str:
-        """What was done to the picture, in words ("" if nothing): the input panel can show it."""
+        """What was done to the picture, in words ("" if nothing), e.g. "12000x9000 read at 1/4"; the
+        input panel adds the size it got ("3000x2250, scaled x0.213")."""
         if self.reduction == 1:
             return ""
-        height, width = self.pixels.shape[:2]
         full_width, full_height = self.header.upright
-        return f"{full_width}x{full_height}, shown at 1/{self.reduction}: {width}x{height}"
+        return f"{full_width}x{full_height} read at 1/{self.reduction}"
 
 
 def reduction_for(pixels: int) -> int:

@@ -51,7 +51,7 @@ def test_a_big_photo_is_decoded_at_a_quarter_and_says_so(tmp_path):
     source.open()
     frame = source.read()
     assert frame.image.shape == (2250, 3000, 3)
-    assert source.describe() == "photo.jpg (12000x9000, shown at 1/4: 3000x2250)"
+    assert source.describe() == "photo.jpg (12000x9000 read at 1/4)"
 
 
 def test_a_big_png_is_shrunk_keeping_sixteen_bits_and_alpha(tmp_path, monkeypatch):
@@ -140,7 +140,7 @@ def test_a_turned_big_photo_is_reduced_and_upright(tmp_path, monkeypatch):
     _save_with_orientation(path, np.kron(_quadrants(), np.ones((2, 2, 1), np.uint8)), 6, quality=95)
     decoded = image_module.decode_image(path)  # 80x40 stored, 40x80 upright, at 1/2: 20x40
     assert decoded.reduction == 2 and decoded.pixels.shape == (40, 20, 3)
-    assert decoded.note() == "40x80, shown at 1/2: 20x40"
+    assert decoded.note() == "40x80 read at 1/2"
 
 
 @pytest.mark.parametrize("channels", [1, 4])
