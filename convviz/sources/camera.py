@@ -147,7 +147,7 @@ class CameraSource(CaptureThreadSource):
                  devices: Callable[[], list[int] | None] = connected_cameras):
         super().__init__()
         self.index = check_camera_index(index)
-        self.resolution = None if resolution is None else check_camera_size(tuple(resolution))
+        self.resolution = None if resolution is None else check_camera_size(resolution)
         self.opener = opener
         self.timeout = timeout
         self.devices = devices
