@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from convviz.core.errors import SourceError
+from convviz.core.reading import regular_file
 from convviz.sources.base import FrameSource
 from convviz.sources.headers import read_picture_header
 from convviz.sources.image import IMAGE_SUFFIXES, ImageSource, NotAPictureError
-from convviz.sources.paths import os_error_in_words, regular_file
 from convviz.sources.video import VIDEO_SUFFIXES, VideoSource
-
-__all__ = ["regular_file", "source_for_path"]
 
 
 def source_for_path(path: str | os.PathLike[str]) -> FrameSource:
@@ -21,11 +20,12 @@ def source_for_path(path: str | os.PathLike[str]) -> FrameSource:
     picture or video too big to take fail now. A picture is an image whatever its name says (a photo
     renamed .mp4); decoding happens when the pipeline opens the source.
     """
-    path = regular_file(path)
+    regular_file(path, "an image or a video", SourceError)  # never open a pipe or a device
+    path = Path(path)
     try:
         is_picture = read_picture_header(path) is not None
     except OSError as error:
-        raise SourceError(f"cannot read {path.name}: {os_error_in_words(error)}") from None
+        raise SourceError(f"cannot read {path.name}: {error.strerror or error}") from None
     suffix = path.suffix.lower()
     if is_picture or suffix in IMAGE_SUFFIXES:
         return ImageSource(path)

@@ -20,12 +20,13 @@ import numpy as np
 
 from convviz.core.errors import ImageError
 from convviz.core.preprocess import to_rgb8
+from convviz.core.reading import regular_file
 from convviz.sources.base import Frame, FrameSource
 from convviz.sources.headers import PictureHeader, memory_text, read_picture_header
-from convviz.sources.paths import os_error_in_words, regular_file
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm", ".pnm")
 MAX_PIXELS = 150_000_000  # refused beyond: 150 megapixels (e.g. 15000x10000)
+MAX_FILE_BYTES = 1 << 30  # the whole file is read into memory to be decoded
 REDUCE_ABOVE = 4096 * 4096  # decoded at 1/2, 1/4 or 1/8 beyond: the network sees a few hundred pixels
 _REDUCED_COLOUR = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
 _REDUCED_GREY = {2: cv2.IMREAD_REDUCED_GRAYSCALE_2, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
@@ -73,15 +74,14 @@ def _too_big(name: str, header: PictureHeader) -> ImageError:
 
 def check_image(path: str | os.PathLike[str]) -> PictureHeader:
     """What the picture in ``path`` declares, read from its header only (cheap: call it on any
-    thread). ImageError in words: missing, a folder, a pipe or device, empty, not a picture, or
-    more than MAX_PIXELS."""
-    path = regular_file(path, "image", error=ImageError)
+    thread). ImageError in words: missing, a folder, a pipe or device, empty, over MAX_FILE_BYTES,
+    not a picture, or more than MAX_PIXELS."""
+    regular_file(path, "an image", ImageError, limit=MAX_FILE_BYTES)  # nothing that is not a file
+    path = Path(path)
     try:
-        if path.stat().st_size == 0:
-            raise ImageError(f"{path.name} is empty, not an image")
         header = read_picture_header(path)
     except OSError as error:
-        raise ImageError(f"cannot read {path.name}: {os_error_in_words(error)}") from None
+        raise ImageError(f"cannot read {path.name}: {error.strerror or error}") from None
     if header is None:
         header = _pillow_header(path)
     if header.width < 1 or header.height < 1:
@@ -122,7 +122,7 @@ def decode_image(path: str | os.PathLike[str]) -> DecodedImage:
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as error:
-        raise ImageError(f"cannot read {path.name}: {os_error_in_words(error)}") from None
+        raise ImageError(f"cannot read {path.name}: {error.strerror or error}") from None
     except MemoryError:
         raise ImageError(f"{path.name} is too big to read into memory") from None
     image = _decode_with_opencv(data, header, reduction)

@@ -17,9 +17,9 @@ import cv2
 import numpy as np
 
 from convviz.core.errors import SourceError
+from convviz.core.reading import regular_file
 from convviz.sources.base import CaptureThreadSource, Frame, Handover, Reader
 from convviz.sources.headers import memory_text, read_picture_header, read_video_frame_size
-from convviz.sources.paths import os_error_in_words, regular_file
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
 MAX_FRAME_SIDE = 4096  # frames up to 4096x4096 (16.8 megapixels, 50 MB each as BGR)
@@ -82,11 +82,11 @@ class VideoSource(CaptureThreadSource):
     def check(self) -> None:
         """The cheap checks open() starts with, also for a command line to fail at once: a regular
         file (not a folder, pipe or device) whose header declares frames convviz can take."""
-        regular_file(self.path, "video")
+        regular_file(self.path, "a video", SourceError)
         try:
             size = declared_frame_size(self.path)
         except OSError as error:
-            raise SourceError(f"cannot read {self.name}: {os_error_in_words(error)}") from None
+            raise SourceError(f"cannot read {self.name}: {error.strerror or error}") from None
         if size is not None:
             check_frame_size(self.name, *size)
 
