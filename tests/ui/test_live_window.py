@@ -113,7 +113,7 @@ def test_a_missing_camera_is_a_message_and_the_picture_stays(qtbot, window):
     qtbot.waitUntil(lambda: win.result is not None, timeout=30000)
     before = win.result
     win.live.set_source(CameraSource(7, opener=lambda i: Closed()))
-    qtbot.waitUntil(lambda: "no camera at index 7" in win.statusBar().currentMessage(), timeout=30000)
+    qtbot.waitUntil(lambda: "camera 7 is not connected" in win.statusBar().currentMessage(), timeout=30000)
     assert win.result.frame is before.frame and win.result.source_name == "test card"
 
 
