@@ -154,19 +154,9 @@ def gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _camera_index(text: str) -> int:
-    try:
-        index = int(text)
-    except ValueError:
-        raise ConvvizError(f"--camera takes a camera number from 0 to 63, not {text[:30]!r}") from None
-    if not 0 <= index <= 63:
-        raise ConvvizError(f"--camera takes a camera number from 0 to 63, not {text[:30]}")
-    return index
-
-
 def _source_from_args(args: argparse.Namespace):
-    """The input the command line asks for (None: the test card). Images are checked now, so a broken
-    file fails here with a clear message; videos and cameras are opened by the pipeline."""
+    """The input the command line asks for (None: the test card). Images, videos and cameras are
+    checked now, so a broken file or a missing camera fails here with a clear message (exit 2)."""
     if args.image:
         from convviz.sources.image import ImageSource
 
@@ -180,10 +170,11 @@ def _source_from_args(args: argparse.Namespace):
         source.open()  # undecodable: say so now, exit 2
         return source
     if args.camera is not None:
-        from convviz.sources.camera import CameraSource
+        from convviz.sources.camera import CameraSource, parse_camera_index, parse_camera_size
 
-        size = parse_size(args.camera_size, minimum=(16, 16), maximum=(7680, 4320), what="--camera-size")
-        return CameraSource(_camera_index(args.camera), size)
+        source = CameraSource(parse_camera_index(args.camera), parse_camera_size(args.camera_size))
+        source.open()  # missing or busy: say so now (within a second), exit 2
+        return source
     return None
 
 

@@ -19,6 +19,10 @@ import numpy as np
 from convviz.core.errors import SourceError
 from convviz.sources.base import CaptureThreadSource, Frame, Handover, Reader
 
+# OpenCV prints its own warnings for every camera index it cannot open; convviz says it in words
+if hasattr(cv2, "utils") and hasattr(cv2.utils, "logging"):
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
 RESOLUTIONS = ((320, 240), (640, 480), (1280, 720), (1920, 1080))
 MAX_INDEX = 63  # cameras are numbered 0..63 (Linux's /dev/video0..63)
 MIN_SIZE = (16, 16)
