@@ -308,10 +308,11 @@ def test_cancelling_a_clip_leaves_the_old_file_and_no_temporary_file(qtbot, wind
     win.exports.capture()
     win.exports.stop_recording(tmp_path / "first.gif")
     qtbot.waitUntil(lambda: win.exports.worker is None, timeout=30000)
-    gate = threading.Event()
+    gate, started = threading.Event(), threading.Event()
 
     def slow_copy(source, destination, chunk=1 << 22):
         destination.write_bytes(source.read_bytes()[:100])
+        started.set()
         yield clips.Progress("copying", 100, 200)
         gate.wait(30)  # the test has asked to cancel by now
         yield clips.Progress("copying", 200, 200)
@@ -320,7 +321,9 @@ def test_cancelling_a_clip_leaves_the_old_file_and_no_temporary_file(qtbot, wind
     target = tmp_path / "clip.gif"
     target.write_bytes(b"the old clip")
     win.exports.write_recording(target)
-    win.exports.worker.yielded.connect(lambda progress: (win.exports.cancel_writing(), gate.set()))
+    qtbot.waitUntil(started.is_set, timeout=30000)  # half written: cancel now
+    win.exports.cancel_writing()
+    gate.set()
     qtbot.waitUntil(lambda: win.exports.worker is None, timeout=30000)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif", "first.gif"]
     assert target.read_bytes() == b"the old clip"
