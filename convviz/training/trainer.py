@@ -154,6 +154,32 @@ def to_network_input(images: np.ndarray, input_spec: InputSpec):
     return x
 
 
+def check_trainable(spec: NetworkSpec, dataset: Dataset) -> NetworkGeometry:
+    """The network's geometry if it can learn ``dataset`` as it is; TrainError saying why not."""
+    geometry = analyze(spec)
+    if geometry.error is not None:
+        raise TrainError(f"{spec.name} cannot work yet ({geometry.error}); fix it before training")
+    classes = len(dataset.classes)
+    if not fits(geometry, classes):
+        shape = "x".join(map(str, geometry.output_shape))
+        raise TrainError(f"{spec.name} ends in {shape} outputs but {dataset.name} has {classes} classes: its last "
+                         f"layer needs {classes} outputs (convviz can change it for you)")
+    size = (spec.input.height, spec.input.width)
+    if dataset.images.shape[1:3] != size:
+        raise TrainError(f"{dataset.name}'s pictures are {dataset.images.shape[2]}x{dataset.images.shape[1]} but "
+                         f"the network takes {size[1]}x{size[0]}")
+    if dataset.training_count < 1:
+        raise TrainError(f"{dataset.name} has no pictures to train on")
+    if not any(layer.kind.tensors for layer in geometry.layers):
+        raise TrainError(f"{spec.name} has nothing to learn (no layer with weights)")
+    return geometry
+
+
+def total_steps(dataset: Dataset, settings: TrainSettings) -> int:
+    """How many batches a run of ``settings`` on ``dataset`` trains."""
+    return math.ceil(dataset.training_count / settings.batch_size) * settings.epochs
+
+
 class Trainer:
     """One training run of ``spec`` on ``dataset``; ``run`` on the thread that should do the work."""
 
@@ -164,20 +190,7 @@ class Trainer:
         from convviz.core.compute import build_layer, select_device
 
         self.settings = settings.checked()
-        geometry = analyze(spec)
-        if geometry.error is not None:
-            raise TrainError(f"{spec.name} cannot work yet ({geometry.error}); fix it before training")
-        classes = len(dataset.classes)
-        if not fits(geometry, classes):
-            shape = "x".join(map(str, geometry.output_shape))
-            raise TrainError(f"{spec.name} ends in {shape} outputs but {dataset.name} has {classes} classes: its last "
-                             f"layer needs {classes} outputs (convviz can change it for you)")
-        size = (spec.input.height, spec.input.width)
-        if dataset.images.shape[1:3] != size:
-            raise TrainError(f"{dataset.name}'s pictures are {dataset.images.shape[2]}x{dataset.images.shape[1]} but "
-                             f"the network takes {size[1]}x{size[0]}")
-        if dataset.training_count < 1:
-            raise TrainError(f"{dataset.name} has no pictures to train on")
+        geometry = check_trainable(spec, dataset)
         self.spec, self.dataset, self.geometry = spec, dataset, geometry
         self.device = select_device(settings.device)
         torch.manual_seed(settings.seed)

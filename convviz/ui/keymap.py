@@ -29,7 +29,8 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("first_step", ("Home",), "first step", "Animation"),
     KeyBinding("last_step", ("End",), "last step", "Animation"),
     KeyBinding("freeze", ("F",), "freeze / unfreeze the live picture", "Input"),
-    *(KeyBinding(f"layer_{n}", (str(n),), "layer 1-9 in focus" if n == 1 else "", "Layers") for n in range(1, 10)),
+    *(KeyBinding(f"layer_{n}", (str(n),), "layer 1-9 in focus (webcam classes open: capture into class 1-9)"
+                 if n == 1 else "", "Layers") for n in range(1, 10)),
     KeyBinding("layout_network", ("F2",), "layout: whole network", "Layouts"),
     KeyBinding("layout_convolution", ("F3",), "layout: convolution", "Layouts"),
     KeyBinding("layout_pooling", ("F4",), "layout: pooling", "Layouts"),
@@ -39,6 +40,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("presenter", ("F11",), "presenter mode on / off", "View"),
     KeyBinding("theme", ("T",), "light / dark projector theme", "View"),
     KeyBinding("editor", ("E",), "show / hide the network editor", "View"),
+    KeyBinding("training", ("L",), "show / hide the training dock (learn)", "View"),
     KeyBinding("help", ("?", "F1"), "this help", "View"),
     KeyBinding("leave", ("Esc",), "close the help / leave presenter mode", "View"),
 )

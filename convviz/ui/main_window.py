@@ -25,6 +25,8 @@ from convviz.ui.panels.layer_maps import InputPanel, LayerMapsPanel, make_title
 from convviz.ui.theme import DARK, DESK_OF, Theme
 from convviz.ui.worker import PipelineBridge
 
+TRAINING_FPS = 16  # the live input while a network trains: smooth enough, and the trainer gets the cores
+
 
 class MainWindow(QtWidgets.QMainWindow):
     """convviz's window. ``frameShown(sequence)`` fires after every panel has drawn a result."""
@@ -42,7 +44,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.selection: SelectionModel = self.document.selection
         self.persist = False  # remember size, layout, network and input on close (the interactive app)
         self.result: FrameResult | None = None
-        self._panel_spec: NetworkSpec | None = None
+        self._panel_key: tuple | None = None  # the structure the layer panels were made for
         self._frame_times: deque[float] = deque(maxlen=30)
         self._mosaic_aspect = 0.0
         self._shown_layers: frozenset[int] | None = None
@@ -65,6 +67,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.document.events.input.connect(pipeline.set_source)
         self.document.events.frozen.connect(pipeline.set_frozen)
         self.document.events.device.connect(pipeline.set_device)
+        self.document.events.training.connect(lambda on: pipeline.set_max_fps(TRAINING_FPS if on else None))
         self.document.events.history.connect(lambda value: self.update_title())
         self.document.events.file.connect(lambda value: self.update_title())
 
@@ -123,6 +126,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resizeDocks([self.input_dock, self.scores_dock, self.network_dock], [300, 230, 600],
                          QtCore.Qt.Orientation.Vertical)
         self.scores_dock.setVisible(False)  # shown when the network is a classifier
+
+        from convviz.ui.training.panel import TrainingPanel
+
+        self.training = TrainingPanel(self.theme, self.document, self._live_frame)
+        self.training.message.connect(lambda text, error: self.show_error(text) if error else self.show_message(text))
+        self.training_dock = QtWidgets.QDockWidget("Training", self)
+        self.training_dock.setObjectName("trainingDock")
+        self.training_dock.setWidget(self.training)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.training_dock)
+        self.training_dock.setVisible(False)  # L, or View > Training
 
     def _build_centre(self) -> None:
         self.tabs = QtWidgets.QTabWidget()
@@ -232,6 +245,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addAction(self.input_dock.toggleViewAction())
         view_menu.addAction(self.network_dock.toggleViewAction())
         view_menu.addAction(self.scores_dock.toggleViewAction())
+        view_menu.addAction(self.training_dock.toggleViewAction())
 
     def _build_commands(self) -> None:
         """The one-key lecture commands of KEYMAP, presenter mode, help overlay, frames and clips."""
@@ -257,11 +271,12 @@ class MainWindow(QtWidgets.QMainWindow):
         register("theme", self.presenter.toggle_brightness)
         register("help", self.help_overlay.toggle)
         register("editor", lambda: self.network_dock.setVisible(not self.network_dock.isVisible()))
+        register("training", lambda: self.training_dock.setVisible(not self.training_dock.isVisible()))
         register("leave", self._escape)
         register("save_frame", self.exports.quick_save)
         register("record", self.exports.toggle_recording)
         for number in range(1, 10):
-            register(f"layer_{number}", lambda n=number: self.focus_layer(n - 1))
+            register(f"layer_{number}", lambda n=number: self.number_key(n))
         for layout in ("network", "convolution", "pooling", "activation"):
             register(f"layout_{layout}", lambda name=layout: self.show_layout(name))
         for action in ("play", "step_back", "step_forward", "first_step", "last_step"):
@@ -271,11 +286,26 @@ class MainWindow(QtWidgets.QMainWindow):
         for command in ("presenter", "theme", "help"):
             view.addAction(self.commands.actions[command])
 
+    def number_key(self, number: int) -> None:
+        """1-9: capture into class N while the webcam classes are on screen, else put layer N in focus."""
+        captures = self.training.captures
+        if self.training_dock.isVisible() and captures.isVisible():
+            captures.capture(number - 1)
+        else:
+            self.focus_layer(number - 1)
+
     def _escape(self) -> None:
         if self.help_overlay.isVisible():
             self.help_overlay.hide()
         elif self.presenter.active:
             self.presenter.leave()
+
+    def _live_frame(self):
+        """(frame sequence, H x W x 3 uint8 RGB) of the picture on screen now, for webcam classes."""
+        from convviz.core.preprocess import to_rgb8
+
+        result = self.result
+        return None if result is None else (result.sequence, to_rgb8(result.frame.image))
 
     def focus_layer(self, index: int) -> None:
         """Put layer ``index`` (0-based) in focus: the views follow, its panel scrolls into sight."""
@@ -333,7 +363,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.error_banner.setStyleSheet(f"color: {theme.error};")
         self.editor.theme = theme
         self.editor.refresh()
-        self._panel_spec = None  # the next result makes the layer panels again
+        self._panel_key = None  # the next result makes the layer panels again
         current = self.tabs.currentIndex()
         self._build_views()
         self.tabs.setCurrentIndex(current)
@@ -433,7 +463,7 @@ class MainWindow(QtWidgets.QMainWindow):
         suffix = " (torch runs it, rounding down)" if geometry.error is None and problem is not None else ""
         self.error_banner.setText(f"\u26a0 {problem}{suffix}{hint}" if problem is not None else "")
         self.error_banner.setVisible(problem is not None)
-        self._panel_spec = result.spec
+        self._panel_key = _structure(result)
         self._size_panels()
 
     def _page_requested(self, layer: int, first: int) -> None:
@@ -483,7 +513,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_result(self, result: FrameResult) -> None:
         start = time.perf_counter()
         try:
-            rebuilt = result.spec is not self._panel_spec
+            rebuilt = _structure(result) != self._panel_key  # new weights (training) keep the panels
             if rebuilt:
                 self._rebuild_panels(result)
             self.result = result
@@ -601,5 +631,13 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.persist:
             self.remember()
         self.exports.shutdown()
+        self.training.shutdown()
         self.bridge.stop()
         super().closeEvent(event)
+
+
+def _structure(result: FrameResult) -> tuple:
+    """What the layer panels depend on: the layers' types and shapes and the error, not their weights."""
+    geometry = result.geometry
+    return (tuple((g.type, g.output_shape, g.warning is not None) for g in geometry.layers),
+            str(geometry.error) if geometry.error else None)
