@@ -195,6 +195,14 @@ def test_every_key_the_help_overlay_lists_does_what_it_says(qtbot, window, tmp_p
         key(qtbot, win, "E")
         assert win.network_dock.isVisible() == before
 
+    @check("L")
+    def _():
+        assert not win.training_dock.isVisible()
+        key(qtbot, win, "L")
+        assert win.training_dock.isVisible()
+        key(qtbot, win, "L")
+        assert not win.training_dock.isVisible()
+
     @check("? / F1")
     def _():
         key(qtbot, win, "F1")
