@@ -35,6 +35,7 @@ KEYMAP: tuple[KeyBinding, ...] = (
     KeyBinding("layout_convolution", ("F3",), "layout: convolution", "Layouts"),
     KeyBinding("layout_pooling", ("F4",), "layout: pooling", "Layouts"),
     KeyBinding("layout_activation", ("F5",), "layout: activation function", "Layouts"),
+    KeyBinding("layout_unit", ("F6",), "layout: what a unit looks for", "Layouts"),
     KeyBinding("save_frame", ("S",), "save the frame as PNG", "Slides"),
     KeyBinding("record", ("R",), "record / stop a clip", "Slides"),
     KeyBinding("presenter", ("F11",), "presenter mode on / off", "View"),

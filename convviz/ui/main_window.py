@@ -71,6 +71,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.document.events.history.connect(lambda value: self.update_title())
         self.document.events.file.connect(lambda value: self.update_title())
 
+        from convviz.ui.insight import GradCamOverlay
+
+        self.grad_cam = GradCamOverlay(self)
+        self.grad_cam.heatReady.connect(self._show_heat)
+        self.grad_cam.failed.connect(self.show_error)
         self._build_docks()
         self._build_centre()
         self._build_status()
@@ -165,6 +170,7 @@ class MainWindow(QtWidgets.QMainWindow):
         from convviz.ui.panels.activation_view import ActivationView
         from convviz.ui.panels.conv_view import ConvolutionView
         from convviz.ui.panels.pool_view import PoolingView
+        from convviz.ui.panels.unit_view import UnitView
 
         for view in list(self.views):
             self.tabs.removeTab(self.tabs.indexOf(view))
@@ -173,16 +179,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.conv_view = ConvolutionView(self.theme, self.selection)
         self.pool_view = PoolingView(self.theme, self.selection)
         self.activation_view = ActivationView(self.theme, self.selection)
+        self.unit_view = UnitView(self.theme, self.selection, lambda: self.training.dataset)
+        self.unit_view.gradCamToggled.connect(self.grad_cam.set_enabled)
+        self.unit_view.cam_box.blockSignals(True)
+        self.unit_view.cam_box.setChecked(self.grad_cam.enabled)  # a theme change keeps it on
+        self.unit_view.cam_box.blockSignals(False)
         self.views = {self.conv_view: "convolution", self.pool_view: "pooling",
-                      self.activation_view: "activation"}
+                      self.activation_view: "activation", self.unit_view: "unit"}
         for view, title in ((self.conv_view, "Convolution"), (self.pool_view, "Pooling"),
-                            (self.activation_view, "Activation function")):
+                            (self.activation_view, "Activation function"), (self.unit_view, "Unit")):
             self.tabs.addTab(view, title)
             playback = getattr(view, "playback", None)
             if playback is not None:
                 playback.stepChanged.connect(self.stepShown.emit)
 
-    LAYOUTS = ("network", "convolution", "pooling", "activation")
+    LAYOUTS = ("network", "convolution", "pooling", "activation", "unit")
 
     def show_layout(self, name: str) -> None:
         """An arrangement: 'network' (every layer's maps), or one mechanics view ('convolution',
@@ -277,7 +288,7 @@ class MainWindow(QtWidgets.QMainWindow):
         register("record", self.exports.toggle_recording)
         for number in range(1, 10):
             register(f"layer_{number}", lambda n=number: self.number_key(n))
-        for layout in ("network", "convolution", "pooling", "activation"):
+        for layout in self.LAYOUTS:
             register(f"layout_{layout}", lambda name=layout: self.show_layout(name))
         for action in ("play", "step_back", "step_forward", "first_step", "last_step"):
             register(action, lambda name=action: self._playback_command(name))
@@ -299,6 +310,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.help_overlay.hide()
         elif self.presenter.active:
             self.presenter.leave()
+
+    def _show_heat(self, heat, text: str) -> None:
+        self.input_panel.set_heat(heat)
+        if text:
+            self.input_panel.subtitle.setText(text)
 
     def _live_frame(self):
         """(frame sequence, H x W x 3 uint8 RGB) of the picture on screen now, for webcam classes."""
@@ -524,6 +540,7 @@ class MainWindow(QtWidgets.QMainWindow):
             for panel in self.layer_panels:
                 panel.show_result(result)
             self._show_view(result)
+            self.grad_cam.offer(result)
             self._update_status(result)
             if rebuilt and result.geometry.error is not None:
                 self.show_error(str(result.geometry.error))

@@ -95,6 +95,11 @@ def test_every_key_the_help_overlay_lists_does_what_it_says(qtbot, window, tmp_p
         key(qtbot, win, "F5")
         assert win.tabs.currentWidget() is win.activation_view
 
+    @check("F6")
+    def _():
+        key(qtbot, win, "F6")
+        assert win.tabs.currentWidget() is win.unit_view
+
     @check("F2")
     def _():
         key(qtbot, win, "F2")

@@ -262,6 +262,11 @@ class InputPanel(QtWidgets.QFrame):
         self.marker.setZValue(10)
         self.marker.setVisible(False)
         self.view.view.addItem(self.marker)
+        self.heat = pg.ImageItem()  # Grad-CAM: where the class comes from, over the picture
+        self.heat.setZValue(5)
+        self.heat.setVisible(False)
+        self.view.view.addItem(self.heat)
+        self._heat_lut = _heat_lut()
         self.padding_marker = QtWidgets.QGraphicsRectItem()
         dashed = pg.mkPen(theme.field, width=theme.line_px, style=QtCore.Qt.PenStyle.DashLine)
         dashed.setCosmetic(True)
@@ -290,6 +295,16 @@ class InputPanel(QtWidgets.QFrame):
 
     def detach(self) -> None:
         self.selection.forget(self._selection_changed)
+
+    def set_heat(self, heat: np.ndarray | None) -> None:
+        """A heat map (H, W) in 0..1 at the input's size drawn over the picture (None: none): hot and
+        opaque where it is high, clear where it is 0."""
+        if heat is None:
+            self.heat.setVisible(False)
+            return
+        index = np.clip(heat * 255, 0, 255).astype(np.uint8)
+        self.heat.setImage(self._heat_lut[index], autoLevels=False)
+        self.heat.setVisible(True)
 
     def _unit(self, y: float, x: float) -> Unit:
         return Unit(-1, 0, int(y), int(x))
@@ -329,6 +344,18 @@ class InputPanel(QtWidgets.QFrame):
             self.padding_marker.setVisible(True)
         else:
             self.padding_marker.setVisible(False)
+
+
+def _heat_lut() -> np.ndarray:
+    """256 RGBA colours for heat 0..1: clear below a fifth, then red through orange to yellow, up to
+    80% opaque: the picture stays readable under the cool parts, the hot parts glow."""
+    ramp = np.linspace(0, 1, 256)
+    table = np.zeros((256, 4), np.uint8)
+    table[:, 0] = 255
+    table[:, 1] = np.clip((ramp - 0.35) / 0.65, 0, 1) * 235
+    table[:, 2] = np.clip((ramp - 0.8) / 0.2, 0, 1) * 120
+    table[:, 3] = np.clip((ramp - 0.2) / 0.8, 0, 1) ** 0.7 * 205
+    return table
 
 
 __all__ = ["InputPanel", "LayerMapsPanel", "make_title"]
