@@ -28,6 +28,12 @@ class GradCamOverlay(QtCore.QObject):
         self._lock = threading.Lock()
         self.computed = 0  # heat maps made (the benchmark reads it)
 
+    def _emit(self, signal, *values) -> None:
+        try:
+            signal.emit(*values)
+        except RuntimeError:  # the window has closed while this frame was explained: nobody to tell
+            self.enabled = False
+
     def set_enabled(self, enabled: bool) -> None:
         self.enabled = enabled
         if not enabled:
@@ -51,19 +57,19 @@ class GradCamOverlay(QtCore.QObject):
         while result is not None:
             try:
                 if not is_classifier(result.geometry) or len(result.outputs) != len(result.geometry.layers):
-                    self.failed.emit("Grad-CAM needs a network that ends in a classifier")
+                    self._emit(self.failed, "Grad-CAM needs a network that ends in a classifier")
                 else:
                     if self._cam is None or self._cam.spec is not result.spec:
                         self._cam = GradCam(result.spec)
                     heat = self._cam(np.asarray(result.prepared.tensor))
                     names = class_names(result.spec, result.geometry.output_shape[0])
                     self.computed += 1
-                    self.heatReady.emit(heat.heat, f"where \u201c{names[heat.target]}\u201d comes from "
-                                                   f"(Grad-CAM at layer {heat.layer + 1})")
+                    self._emit(self.heatReady, heat.heat, f"where \u201c{names[heat.target]}\u201d comes from "
+                                                          f"(Grad-CAM at layer {heat.layer + 1})")
             except Exception as error:  # never fatal: say so and stop explaining
                 traceback.print_exc()
                 self.enabled = False
-                self.failed.emit(f"Grad-CAM stopped: {error}")
+                self._emit(self.failed, f"Grad-CAM stopped: {error}")
             with self._lock:
                 result, self._waiting = self._waiting, None
                 if result is None or not self.enabled:

@@ -649,6 +649,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.remember()
         self.exports.shutdown()
         self.training.shutdown()
+        self.grad_cam.enabled = False
         self.bridge.stop()
         super().closeEvent(event)
 
