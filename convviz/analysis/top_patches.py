@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from convviz.core.geometry import NetworkGeometry, analyze
+from convviz.core.preprocess import GREY
 from convviz.core.spec import NetworkSpec
 from convviz.training.datasets import Dataset
 
@@ -80,8 +81,10 @@ def layer_tops(spec: NetworkSpec, images: np.ndarray, layer: int, k: int = 9, de
     return LayerTops(layer, best_values, best_where)
 
 
-def patches(tops: LayerTops, channel: int, images: np.ndarray, geometry: NetworkGeometry) -> list[Patch]:
-    """The best patches of ``channel`` as crops of the pictures, each the unit's receptive field."""
+def patches(tops: LayerTops, channel: int, images: np.ndarray, geometry: NetworkGeometry,
+            channels: int = 3) -> list[Patch]:
+    """The best patches of ``channel`` as crops of the pictures, each the unit's receptive field, and
+    grey when the network has one input channel: the picture as the network saw it."""
     found = []
     for value, (index, row, col) in zip(tops.values[channel], tops.where[channel]):
         if not np.isfinite(value):
@@ -89,6 +92,9 @@ def patches(tops: LayerTops, channel: int, images: np.ndarray, geometry: Network
         box = geometry.field_box(-1, tops.layer, int(row), int(col)) or (0, 0, *images.shape[1:3])
         top, left, bottom, right = box
         crop = images[int(index), top:max(bottom, top + 1), left:max(right, left + 1)]
+        if channels != 3:
+            grey = np.rint(crop.astype(np.float32) @ np.asarray(GREY, np.float32)).clip(0, 255).astype(np.uint8)
+            crop = np.repeat(grey[:, :, None], 3, axis=2)
         found.append(Patch(int(index), int(row), int(col), float(value), box, crop))
     return found
 

@@ -23,11 +23,11 @@ import numpy as np
 
 from convviz.core.errors import ConvvizError
 from convviz.core.geometry import NetworkGeometry, analyze
+from convviz.core.preprocess import GREY
 from convviz.core.spec import InputSpec, NetworkSpec
 from convviz.training.datasets import Dataset
 
 OPTIMISERS = ("adam", "sgd")
-GREY = (0.299, 0.587, 0.114)  # the same weights the live input uses (core.preprocess)
 EVAL_SAMPLE = 512  # held-out pictures scored between epochs (all of them at each epoch's end)
 EVAL_EVERY_S = 2.0
 DIVERGED = 25.0  # a loss this many times the first one (or not finite) means the run diverged

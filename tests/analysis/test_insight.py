@@ -46,6 +46,17 @@ def test_top_patches_equal_a_brute_force_scan_in_torch():
     assert first.crop.shape == (bottom - top, right - left, 3)
 
 
+def test_a_one_channel_network_is_shown_its_patches_in_grey_as_it_saw_them():
+    spec = NetworkSpec.from_dict({**NET, "input": {"channels": 1, "height": 24, "width": 24}})
+    data = make_shapes(40, (24, 24), seed=5)
+    tops = layer_tops(spec, data.images, layer=0, k=3)
+    crop = patches(tops, 0, data.images, analyze(spec), channels=1)[0].crop
+    seen = to_network_input(data.images, spec.input)[tops.where[0, 0, 0], 0]  # what the network got, in [0, 1]
+    assert np.array_equal(crop[..., 0], crop[..., 1]) and np.array_equal(crop[..., 0], crop[..., 2])
+    top, left, bottom, right = analyze(spec).field_box(-1, 0, *map(int, tops.where[0, 0, 1:]))
+    np.testing.assert_allclose(crop[..., 0] / 255.0, seen[top:bottom, left:right].numpy(), atol=1 / 255)
+
+
 def test_the_cache_keeps_a_scan_until_the_network_changes():
     spec = NetworkSpec.from_dict(NET)
     data = make_shapes(16, (24, 24))

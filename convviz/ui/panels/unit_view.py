@@ -155,7 +155,7 @@ class UnitView(QtWidgets.QWidget):
         dataset = self._dataset(create=False)
         tops = self.cache.get(result.spec, dataset, layer) if dataset is not None else None
         if tops is not None:
-            self._show_patches(patches(tops, channel, dataset.images, result.geometry))
+            self._show_patches(patches(tops, channel, dataset.images, result.geometry, result.spec.input.channels))
         else:
             self._show_patches([])
             self.patches_title.setText("What excites it most: press \u201cFind its top patches\u201d")
