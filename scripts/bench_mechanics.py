@@ -64,10 +64,19 @@ def bench_views(repeat: int) -> None:
     from convviz.core.presets import load_preset
     from convviz.ui.app import settle, window_with_first_frame
 
-    for spec, layout in ((NetworkSpec.from_dict(BIG), "convolution"), (NetworkSpec.from_dict(BIG), "pooling"),
-                         (load_preset("webcam_default"), "convolution"), (load_preset("toy_7x7_stride2"),
-                                                                          "convolution")):
-        window = window_with_first_frame(spec)
+    cases = (  # network, view, window size, presenter mode (projector theme)
+        (NetworkSpec.from_dict(BIG), "convolution", (1600, 1000), False),
+        (NetworkSpec.from_dict(BIG), "pooling", (1600, 1000), False),
+        (load_preset("webcam_default"), "convolution", (1600, 1000), False),
+        (load_preset("toy_7x7_stride2"), "convolution", (1600, 1000), False),
+        # the lecture's 32x32x3 slide on the projector: every number of the 5x5x3 dot product drawn
+        (load_preset("slide51_ten_5x5"), "convolution", (1920, 1080), True),
+    )
+    for spec, layout, size, present in cases:
+        window = window_with_first_frame(spec, size=size)
+        if present:
+            window.presenter.enter()
+            window.resize(*size)
         window.show_layout(layout)
         view = window.tabs.currentWidget()
         settle()
@@ -82,8 +91,10 @@ def bench_views(repeat: int) -> None:
         for s in (0, last // 2, last):
             other = s + 1 if s < last else s - 1  # alternate between two neighbouring steps
             figures.append(median_ms(lambda s=s, other=other: (step(s), step(other)), repeat) / 2)
-        print(f"view {layout:11s} {spec.name[:42]:42s} ({last + 1:,} steps): first {figures[0]:.1f} ms, "
+        where = f"{size[0]}x{size[1]}" + (" presenter" if present else "")
+        print(f"view {layout:11s} {spec.name[:42]:42s} {where:19s} ({last + 1:,} steps): first {figures[0]:.1f} ms, "
               f"middle {figures[1]:.1f} ms, last {figures[2]:.1f} ms")
+        window.document.history.mark_saved()
         window.bridge.stop()
         window.close()
 

@@ -83,8 +83,8 @@ def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str
         window.restore_arrangement()
         window.persist = True
     window.show()
-    if present:
-        window.presenter.enter()
+    if present:  # a snapshot keeps the size asked for (offscreen, "full screen" is the platform's 800x800)
+        window.presenter.enter(full_screen=snapshot is None)
     if stats_frames is not None:
         from convviz.ui.stats import StatsRun
 

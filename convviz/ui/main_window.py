@@ -141,6 +141,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_views()
         self.tabs.currentChanged.connect(lambda index: self._show_view(self.result))
         self.tabs.currentChanged.connect(lambda index: self._update_shown_layers())
+        self.tabs.currentChanged.connect(lambda index: self._layout_changed())
         self.layer_panels: list[LayerMapsPanel] = []
         self.error_banner = make_title("", self.theme, self.theme.title_pt * 0.9, colour=self.theme.error)
         self.error_banner.setWordWrap(True)
@@ -182,6 +183,10 @@ class MainWindow(QtWidgets.QMainWindow):
             for view, view_name in self.views.items():
                 if view_name == name:
                     self.tabs.setCurrentWidget(view)
+
+    def _layout_changed(self) -> None:
+        if hasattr(self, "presenter"):
+            self.presenter.arrange_docks()
 
     def current_layout(self) -> str:
         return self.views.get(self.tabs.currentWidget(), "network")
@@ -311,11 +316,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---- commands -----------------------------------------------------------------------------------
     def set_theme(self, theme: Theme) -> None:
-        """Switch colours and sizes everywhere: panels are made again with the new theme."""
+        """Switch colours and sizes everywhere: panels are made again with the new theme, and every
+        view keeps what the lecturer set up in it (layer, map, channel, step, playing, colour scale);
+        the selection and the focused layer live in the document and stay as they are."""
         if theme == self.theme:
             return
+        states = {name: view.state() for view, name in self.views.items() if hasattr(view, "state")}
+        for view in self.views:
+            playback = getattr(view, "playback", None)
+            if playback is not None:
+                playback.pause()  # the old view's timer must not run on after it is thrown away
         self.theme = theme
         self._apply_palette()
+        self._restyle_status()
         old = self.input_panel
         old.detach()
         self.input_panel = InputPanel(theme, self.selection)
@@ -336,7 +349,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._panel_spec = None  # the next result makes the layer panels again
         current = self.tabs.currentIndex()
         self._build_views()
+        for view, name in self.views.items():
+            if name in states and hasattr(view, "restore"):
+                view.restore(states[name])
         self.tabs.setCurrentIndex(current)
+        self._show_view(self.result)
         self.bridge.pipeline.set_lut(theme.lut())  # recomputes the current frame with the new colours
         self.themeChanged.emit(theme)
 
@@ -394,12 +411,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def show_error(self, message: str) -> None:
         """Errors go to the status bar in the error colour; the app keeps running."""
-        self.statusBar().setStyleSheet(f"color: {self.theme.error};")
+        self._status_error = True
+        self._restyle_status()
         self.statusBar().showMessage(message, 15000)
 
     def show_message(self, message: str, timeout_ms: int = 6000) -> None:
-        self.statusBar().setStyleSheet(f"color: {self.theme.foreground};")
+        self._status_error = False
+        self._restyle_status()
         self.statusBar().showMessage(message, timeout_ms)
+
+    def _restyle_status(self) -> None:
+        """The status bar's text in the theme's colour (again after a new theme: never black on black)."""
+        colour = self.theme.error if getattr(self, "_status_error", False) else self.theme.foreground
+        self.statusBar().setStyleSheet(f"QStatusBar, QStatusBar QLabel {{ color: {colour}; }}")
 
     # ---- results ------------------------------------------------------------------------------------
     def _rebuild_panels(self, result: FrameResult) -> None:
@@ -408,20 +432,17 @@ class MainWindow(QtWidgets.QMainWindow):
             panel.setParent(None)
             panel.deleteLater()
         self.layer_panels = []
-        self.maps_grid.removeWidget(self.error_banner)
-        columns = 2
         if self._pages:
             self._pages = {}
             self.bridge.pipeline.set_pages(self._pages)
         for index in range(len(result.geometry.layers)):
-            panel = LayerMapsPanel(index, self.theme, self.selection)
+            panel = LayerMapsPanel(index, self.theme, self.selection, parent=self.maps_holder)
             panel.pageRequested.connect(self._page_requested)
-            self.maps_grid.addWidget(panel, index // columns, index % columns)
-            panel.show()
             self.layer_panels.append(panel)
-        row = (len(self.layer_panels) + columns - 1) // columns
-        self.maps_grid.addWidget(self.error_banner, row, 0, 1, columns)
-        self.maps_grid.setRowStretch(row + 1, 1)
+        self._columns = 0
+        self._place_panels()
+        for panel in self.layer_panels:
+            panel.show()
         geometry = result.geometry
         problem = geometry.error or (geometry.warnings[0] if geometry.warnings else None)
         hint = ""
@@ -441,11 +462,39 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pages[layer] = first
         self.bridge.pipeline.set_pages(self._pages)
 
+    def panel_columns(self) -> int:
+        """Layer panels side by side: two at a desk; in presenter mode as many as leave each panel
+        about 360 pixels at 1920x1080 (four: eight layers a screen instead of four)."""
+        if not (hasattr(self, "presenter") and self.presenter.active):
+            return 2
+        width = self.maps_scroll.viewport().width()
+        return int(max(2, min(6, width // max(1, round(360 * self.theme.scale)))))
+
+    def _place_panels(self) -> None:
+        """Put the layer panels in a grid of ``panel_columns()`` columns (again when that changes)."""
+        columns = self.panel_columns()
+        if columns == getattr(self, "_columns", 0):
+            return
+        self._columns = columns
+        for panel in self.layer_panels:
+            self.maps_grid.removeWidget(panel)
+        self.maps_grid.removeWidget(self.error_banner)
+        for row in range(self.maps_grid.rowCount()):
+            self.maps_grid.setRowStretch(row, 0)
+        for index, panel in enumerate(self.layer_panels):
+            self.maps_grid.addWidget(panel, index // columns, index % columns)
+        for column in range(6):
+            self.maps_grid.setColumnStretch(column, 1 if column < columns else 0)
+        row = (len(self.layer_panels) + columns - 1) // columns
+        self.maps_grid.addWidget(self.error_banner, row, 0, 1, columns)
+        self.maps_grid.setRowStretch(row + 1, 1)
+
     def _size_panels(self) -> None:
         """Two rows of panels fill the visible height; once laid out, tell the pipeline the shape of
         the panels' picture area so each layer's maps are arranged to fill it."""
         if not self.layer_panels:
             return
+        self._place_panels()
         spacing = self.maps_grid.spacing()
         height = max(240, (self.maps_scroll.viewport().height() - 12 - spacing) // 2)
         for panel in self.layer_panels:
@@ -491,6 +540,7 @@ class MainWindow(QtWidgets.QMainWindow):
             classifier = self.scores_panel.show_result(result)
             if rebuilt:
                 self.scores_dock.setVisible(classifier)
+                self.presenter.arrange_docks()
             for panel in self.layer_panels:
                 panel.show_result(result)
             self._show_view(result)
@@ -548,6 +598,8 @@ class MainWindow(QtWidgets.QMainWindow):
     # ---- lifetime -----------------------------------------------------------------------------------
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
+        if hasattr(self, "presenter"):
+            self.presenter.window_resized()
         if hasattr(self, "layer_panels"):
             self._size_panels()
         if hasattr(self, "help_overlay") and self.help_overlay.isVisible():

@@ -21,7 +21,7 @@ from convviz.core.mechanics import activation_curve, activation_function, activa
 from convviz.export.figure import mark_controls
 from convviz.model.selection import SelectionModel
 from convviz.pipeline.engine import FrameResult
-from convviz.ui.panels.view_common import LayerChooser, big_label
+from convviz.ui.panels.view_common import LayerChooser, big_label, controls_row
 from convviz.ui.theme import Theme
 
 BINS = 60
@@ -65,7 +65,7 @@ class ActivationView(QtWidgets.QWidget):
         self.title = big_label(theme, "", 0.9, bold=True)
         self.summary = big_label(theme, "", 0.8)
         outer = QtWidgets.QVBoxLayout(self)
-        outer.addLayout(top)
+        outer.addWidget(controls_row(top))
         outer.addWidget(self.title)
         outer.addWidget(self.plot, 1)
         outer.addWidget(self.summary)

@@ -6,7 +6,7 @@ is immediate because views work out a step from its number alone.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from convviz.export.figure import mark_controls
@@ -105,17 +105,19 @@ class PlaybackBar(QtWidgets.QWidget):
             button = QtWidgets.QToolButton()
             button.setText(text)
             button.setToolTip(tip)
-            button.setMinimumWidth(44)
+            button.setMinimumWidth(round(36 * theme.scale))
             button.clicked.connect(slot)
             button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             row.addWidget(button)
             self.buttons[name] = button
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        # never squeezed to a dot by big fonts on a small screen: the label and the speed give way first
+        self.slider.setMinimumWidth(round(140 * theme.scale))
         self.slider.valueChanged.connect(playback.go)
         row.addWidget(self.slider, 1)
         self.label = QtWidgets.QLabel()
-        self.label.setMinimumWidth(150)
+        self.label.setMinimumWidth(QtGui.QFontMetrics(self.label.font()).horizontalAdvance("step 888 / 8888"))
         row.addWidget(self.label)
         self.speed = QtWidgets.QComboBox()
         self.speed.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
