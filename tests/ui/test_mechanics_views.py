@@ -177,8 +177,8 @@ def test_average_pool_shows_the_mean(qtbot, window):
 def test_the_relu_view_counts_the_dead_side(qtbot, window):
     win = window("activation_functions", "activation")
     view = win.activation_view
-    view.layer_box.choose(5)  # the ReLU
-    pre = win.result.input_of(5)
+    view.layer_box.choose(8)  # the ReLU (after its conv and batch norm)
+    pre = win.result.input_of(8)
     expected = float((pre < 0).mean())
     assert view.stats.quiet_fraction == pytest.approx(expected)
     assert f"{expected * 100:.1f}%" in view.summary.text()
@@ -349,9 +349,11 @@ def test_the_sigmoid_view_marks_both_saturated_ends_with_their_shares(qtbot, win
     """Slides 64-66: saturated neurons kill the gradient; the shaded ends say how many units are there."""
     win = window("activation_functions", "activation")
     view = win.activation_view
-    view.layer_box.choose(1)  # the sigmoid
-    pre = win.result.input_of(1)
-    low, high = float((pre < -3.6).mean()), float((pre > 3.6).mean())
+    view.layer_box.choose(2)  # the sigmoid (after its conv and batch norm)
+    pre = win.result.input_of(2)
+    edge = round(2 * np.arccosh(np.sqrt(10)), 2)  # sigmoid'(x) = 0.025, a tenth of its peak: x = 3.64
+    low, high = float((pre < -edge).mean()), float((pre > edge).mean())
+    assert low > 0.05 and high > 0.05  # the example shows both saturated ends
     labels = sorted(item.toPlainText() for item in view.plot.getPlotItem().items if isinstance(item, pg.TextItem))
     assert labels == sorted([f"saturated: {low * 100:.1f}%", f"saturated: {high * 100:.1f}%"])
 
