@@ -154,7 +154,8 @@ class ConvolutionView(SlidingWindowView):
         """The smallest cell that holds the dot product's numbers at the smallest number size: the
         longest the numbers of this filter can be (its weights, the input's range, their products),
         so the arrangement does not change from step to step."""
-        return max(self.theme.number_px * text_widths(self._need_texts) / 0.86 + 2, self.theme.number_px * 2 + 2)
+        # (+6%: the grid's own margins, so the cells on screen still hold the numbers)
+        return max(self.theme.number_px * text_widths(self._need_texts) / 0.86 + 2, self.theme.number_px * 2 + 2) * 1.06
 
     def _longest_numbers(self) -> list[str]:
         texts = ["-0.00"]
@@ -203,7 +204,8 @@ class ConvolutionView(SlidingWindowView):
         if not small_filter and self.output is not None and max(self.output.shape) <= WHOLE_LIMIT:
             whole_output = self.output.shape[1] * (theme.output_cell_px + 0.5) + 12
             left_min = max(left_min, min(whole_output, width - row_width(need) - gap))
-        right_w = int(max(0.34 * width, min(row_width(need * 1.3), width - left_min - gap)))
+        many = self.detail is not None and len(self.detail.in_channels) > MAX_SLICES  # a waterfall of many bars
+        right_w = int(max((0.5 if many else 0.34) * width, min(row_width(need * 1.3), width - left_min - gap)))
         left_w = width - right_w - gap
         # ---- the right column: [output], dot title, headers, slices, [waterfall], sum --------------
         # by priority: the titles and one readable slice, the sum, the waterfall, more slices, room
@@ -216,11 +218,15 @@ class ConvolutionView(SlidingWindowView):
         output_min = (output_title_h + gap + self._output_min_height()) if small_filter else 0
         fixed = dot_title_h + header_h + strip_h + sum_h + 5 * gap
         one_row = name_h + gap + kernel_h * need
-        waterfall_min = int(max(90 * theme.scale, 4.5 * QtGui.QFontMetrics(self.sum_label.font()).height()))
-        if several and height - fixed - output_min - one_row < waterfall_min:
+        waterfall_min = int(max(120 * theme.scale, 6.5 * QtGui.QFontMetrics(self.sum_label.font()).height()))
+        # a small filter's output map over the dot product: at least a few rows of the zoomed map
+        output_least = (output_title_h + gap + int(4 * 2 * theme.output_cell_px)) if small_filter else 0
+        if several and height - fixed - output_least - one_row < waterfall_min:
             several = False  # no room for the chart: the sum below says the same in numbers
-        if small_filter and height - fixed - one_row - (waterfall_min if several else 0) < output_min:
-            output_min = max(0, height - fixed - one_row - (waterfall_min if several else 0))
+        room = height - fixed - one_row - (waterfall_min + gap if several else 0)
+        output_min = max(0, min(output_min, room)) if small_filter else 0
+        if small_filter and output_min < output_least:
+            output_min = max(0, min(output_least, room))
         rows_room = max(0, height - fixed - output_min - (waterfall_min + gap if several else 0))
         cell_by_width = (right_w - 2 * sign_w - 2 * gap) / (3 * kernel_w)
 
@@ -246,13 +252,17 @@ class ConvolutionView(SlidingWindowView):
         x0 = width - right_w
         self.dot_title.setGeometry(x0, y, right_w, dot_title_h)
         y += dot_title_h + gap
-        row_w = row_width(cell)
-        start = x0 + max(0, (right_w - row_w) / 2) + gap
-        columns = [int(start + k * (grid_w + sign_w)) for k in range(3)]
+        # each column as wide as its grid, its header and its colour scale (a 1x1 filter's grid is narrow)
+        column_w = max(grid_w, *(h.sizeHint().width() for h in self.headers),
+                       *(strip.sizeHint().width() for strip in self.header_scales))
+        row_w = 3 * column_w + 2 * sign_w
+        start = x0 + max(0, (right_w - row_w) / 2)
+        columns = [int(start + k * (column_w + sign_w) + (column_w - grid_w) / 2) for k in range(3)]
         for header, strip, column in zip(self.headers, self.header_scales, columns):
-            header.setGeometry(column - sign_w // 2, y, grid_w + sign_w, header_h)
-            strip_w = min(strip.sizeHint().width(), grid_w + sign_w)
-            strip.setGeometry(column + (grid_w - strip_w) // 2, y + header_h, strip_w, strip_h)
+            centre = column + grid_w // 2
+            header.setGeometry(centre - column_w // 2, y, column_w, header_h)
+            strip_w = min(strip.sizeHint().width(), column_w)
+            strip.setGeometry(centre - strip_w // 2, y + header_h, strip_w, strip_h)
         y += header_h + strip_h + gap
         for slot, row in enumerate(self.dot_rows):
             visible = slot < rows
@@ -263,8 +273,8 @@ class ConvolutionView(SlidingWindowView):
             y += name_h
             for view, column in zip((row.x, row.w, row.products), columns):
                 view.setGeometry(column, y, grid_w, grid_h)
-            for sign, column in zip(row.signs, columns[:2]):
-                sign.setGeometry(column + grid_w, y, sign_w, grid_h)
+            for sign, left, right in zip(row.signs, columns[:2], columns[1:]):
+                sign.setGeometry(left + grid_w, y, max(sign_w, right - left - grid_w), grid_h)
             y += grid_h + gap
         self.contributions.setVisible(several)
         if several:
@@ -317,9 +327,11 @@ class ConvolutionView(SlidingWindowView):
         if self.output is None:
             return 120
         rows, cols = self.output.shape
+        zoomed = int(max(self.body.height() * 0.34, 4 * self.theme.output_cell_px * 2))
         if max(rows, cols) > WHOLE_LIMIT:
-            return int(self.readable_cell * 5)
-        return int(max(rows * (self.theme.output_cell_px + 1) + 8, min(rows, 3) * self.readable_cell))
+            return zoomed
+        whole = int(max(rows * (self.theme.output_cell_px + 1) + 8, min(rows, 3) * self.readable_cell))
+        return whole if whole <= self.body.height() * 0.5 else zoomed
 
     # ---- data -----------------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
@@ -589,8 +601,9 @@ class ConvolutionView(SlidingWindowView):
         if layer.groups > 1:
             first, last = detail.in_channels[0], detail.in_channels[-1]
             group = first // max(1, len(detail.in_channels))
-            groups = (f"<br>groups={layer.groups}: filter {detail.out_channel + 1} sees only input channels "
-                      f"{first + 1}-{last + 1} (group {group + 1} of {layer.groups})")
+            seen = f"input channel {first + 1}" if first == last else f"input channels {first + 1}-{last + 1}"
+            groups = (f"<br>groups={layer.groups}: filter {detail.out_channel + 1} sees only {seen} "
+                      f"(group {group + 1} of {layer.groups})")
         check = ""
         if not self.flip_box.isChecked() and self.output is not None:
             torch_value = float(self.output[window.out_row, window.out_col])

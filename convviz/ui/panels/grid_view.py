@@ -24,7 +24,7 @@ from convviz.ui.theme import Theme
 MAX_NUMBERS = 900  # numbers written at once (30 x 30 visible cells); more cells are colours only
 MAX_FONT_PX = 56  # numbers in huge cells stop growing here (times the theme's scale)
 NUMBER_FAMILIES = ("DejaVu Sans Condensed", "Liberation Sans Narrow", "Arial Narrow", "DejaVu Sans", "Sans Serif")
-LINE_MIN_CELL_PX = 7  # cells smaller than this on screen get no lines between them
+LINE_MIN_CELL_PX = 16  # cells smaller than this on screen get no lines between them (a picture stays a picture)
 
 __all__ = ["CellNumbers", "GridView", "colour_cells", "number_font", "number_text", "translucent"]
 
@@ -347,8 +347,12 @@ class GridView(ImageView):
         if self.values is None:
             return
         map_h, map_w = self.values.shape
-        rows = int(max(height + 2 * margin, self.view.height() // max(cell_px, 1)))
-        cols = int(max(width + 2 * margin, self.view.width() // max(cell_px, 1)))
+        view_h, view_w = max(1, self.view.height()), max(1, self.view.width())
+        rows = int(max(height + 2 * margin, view_h // max(cell_px, 1)))
+        cols = int(max(width + 2 * margin, view_w // max(cell_px, 1)))
+        # whole cells that fill the view both ways (the binding direction sets the cell size)
+        cell = min(view_h / rows, view_w / cols)
+        rows, cols = max(rows, int(view_h // cell)), max(cols, int(view_w // cell))
         rows, cols = min(rows, map_h), min(cols, map_w)
         shown = self.block
         if shown is not None and shown[2] - shown[0] == rows and shown[3] - shown[1] == cols:

@@ -114,6 +114,14 @@ class PlaybackBar(QtWidgets.QWidget):
         self.slider.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         # never squeezed to a dot by big fonts on a small screen: the label and the speed give way first
         self.slider.setMinimumWidth(round(140 * theme.scale))
+        # the groove in the theme's colours: Qt's own dark groove vanishes on a black projector theme
+        groove = max(6, round(8 * theme.scale))
+        self.slider.setStyleSheet(
+            f"QSlider::groove:horizontal {{ background: {theme.panel}; border: 1px solid {theme.muted};"
+            f" height: {groove}px; border-radius: {groove // 2}px; }}"
+            f"QSlider::sub-page:horizontal {{ background: {theme.window}; border-radius: {groove // 2}px; }}"
+            f"QSlider::handle:horizontal {{ background: {theme.accent}; border: 1px solid {theme.foreground};"
+            f" width: {groove * 2}px; margin: -{groove // 2 + 2}px 0; border-radius: {groove}px; }}")
         self.slider.valueChanged.connect(playback.go)
         row.addWidget(self.slider, 1)
         self.label = QtWidgets.QLabel()

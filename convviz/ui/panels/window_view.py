@@ -256,7 +256,9 @@ class SlidingWindowView(QtWidgets.QWidget):
             self._output_whole = True
         else:
             self._output_whole = False
-            view.zoom_to(out_row, out_col, 1, 1, max(self.readable_cell, least * 2))
+            # cells for numbers when that still shows the filling in (6 rows), else smaller, never below
+            # twice the least size: the current cell and its neighbourhood matter more than its number
+            view.zoom_to(out_row, out_col, 1, 1, max(least * 2, min(self.readable_cell, view.height() / 6)))
         view.rect("current", out_row, out_col, 1, 1, self.current_colour, width_px=self.theme.line_px * 2,
                   halo=True)
 
