@@ -22,6 +22,7 @@ from convviz.pipeline.engine import FrameResult
 from convviz.sources.base import FrameSource, TestCardSource
 from convviz.sources.image import IMAGE_SUFFIXES
 from convviz.ui.panels.layer_maps import InputPanel, LayerMapsPanel, make_title
+from convviz.ui.panels.view_common import style_label
 from convviz.ui.theme import DARK, DESK_OF, Theme
 from convviz.ui.worker import PipelineBridge
 
@@ -136,6 +137,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.maps_grid.setSpacing(8)
         self.maps_scroll.setWidget(self.maps_holder)
         self.maps_scroll.verticalScrollBar().valueChanged.connect(lambda value: self._update_shown_layers())
+        # the panels fill the visible height also when only the area changes (a new theme's tab bar)
+        self.maps_scroll.viewport().installEventFilter(self)
         self.tabs.addTab(self.maps_scroll, "Activation maps")
         self.views: dict[QtWidgets.QWidget, str] = {}
         self._build_views()
@@ -340,10 +343,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scores_panel = ClassScoresPanel(theme)
         self.scores_dock.setWidget(self.scores_panel)
         old_scores.deleteLater()
-        font = self.error_banner.font()
-        font.setPointSizeF(theme.title_pt * 0.9)
-        self.error_banner.setFont(font)
-        self.error_banner.setStyleSheet(f"color: {theme.error};")
+        style_label(self.error_banner, theme.error, theme.title_pt * 0.9, True)
         self.editor.theme = theme
         self.editor.refresh()
         self._panel_spec = None  # the next result makes the layer panels again
@@ -450,7 +450,7 @@ class MainWindow(QtWidgets.QMainWindow):
             hint = ("  (the Convolution view, F3, shows the window hanging off the edge and what torch never reads)"
                     if geometry.error is None else "")
         colour = self.theme.error if geometry.error is not None else self.theme.warning
-        self.error_banner.setStyleSheet(f"color: {colour};")
+        style_label(self.error_banner, colour)
         suffix = " (torch runs it, rounding down)" if geometry.error is None and problem is not None else ""
         self.error_banner.setText(f"\u26a0 {problem}{suffix}{hint}" if problem is not None else "")
         self.error_banner.setVisible(problem is not None)
@@ -475,6 +475,8 @@ class MainWindow(QtWidgets.QMainWindow):
         columns = self.panel_columns()
         if columns == getattr(self, "_columns", 0):
             return
+        if getattr(self, "_columns", 0):  # the panels change width: their mosaics are arranged again
+            QtCore.QTimer.singleShot(0, self._size_panels)
         self._columns = columns
         for panel in self.layer_panels:
             self.maps_grid.removeWidget(panel)
@@ -499,6 +501,7 @@ class MainWindow(QtWidgets.QMainWindow):
         height = max(240, (self.maps_scroll.viewport().height() - 12 - spacing) // 2)
         for panel in self.layer_panels:
             panel.setFixedHeight(height)
+        QtCore.QTimer.singleShot(0, self._place_panels)  # once laid out, the viewport's width is known
         QtCore.QTimer.singleShot(0, self._update_mosaic_aspect)
         QtCore.QTimer.singleShot(0, self._update_shown_layers)
 
@@ -604,6 +607,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self._size_panels()
         if hasattr(self, "help_overlay") and self.help_overlay.isVisible():
             self.help_overlay.setGeometry(self.rect())
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QtCore.QEvent.Type.Resize and hasattr(self, "layer_panels") \
+                and watched is self.maps_scroll.viewport():
+            QtCore.QTimer.singleShot(0, self._size_panels)
+        return super().eventFilter(watched, event)
 
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
         if self.live.accepts(event):

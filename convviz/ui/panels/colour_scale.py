@@ -68,6 +68,7 @@ class ScaleStrip(QtWidgets.QWidget):
         font = self.font()
         font.setPointSizeF(theme.text_pt)
         self.setFont(font)
+        self.setStyleSheet(f"font-size: {theme.text_pt:.2f}pt;")  # the window's style sheet would win
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
         self.setToolTip("the colour scale: this colour means this value, here and in the other grids on it")
 

@@ -27,7 +27,7 @@ from convviz.ui.panels.contributions import ContributionsPlot
 from convviz.ui.panels.grid_view import GridView, colour_cells, text_widths
 from convviz.ui.panels.numbers import Rounded, add_up, number_text
 from convviz.ui.panels.playback import PlaybackBar
-from convviz.ui.panels.view_common import big_label, controls_row
+from convviz.ui.panels.view_common import big_label, controls_row, style_label
 from convviz.ui.panels.window_view import WHOLE_LIMIT, SlidingWindowView, most_active
 from convviz.ui.theme import Theme
 
@@ -213,8 +213,7 @@ class ConvolutionView(SlidingWindowView):
         header_h = max(h.sizeHint().height() for h in self.headers)
         strip_h = self.header_scales[0].sizeHint().height()
         sum_h = self.sum_label.heightForWidth(right_w) if self.sum_label.text() else 0
-        output_title_h = max(self.output_title.heightForWidth(max(1, right_w - self.output_scale.sizeHint().width())),
-                             self.output_scale.sizeHint().height())
+        output_title_h = self._titled_height(self.output_title, self.output_scale, right_w)
         output_min = (output_title_h + gap + self._output_min_height()) if small_filter else 0
         fixed = dot_title_h + header_h + strip_h + sum_h + 5 * gap
         one_row = name_h + gap + kernel_h * need
@@ -283,18 +282,16 @@ class ConvolutionView(SlidingWindowView):
             y += waterfall_h + gap
         self.sum_label.setGeometry(x0, y, right_w, max(sum_h, 1))
         # ---- the left column: input, [output], [overview] ----------------------------------------
-        input_title_h = max(self.input_title.heightForWidth(max(1, left_w - self.input_scale.sizeHint().width() - gap)),
-                            self.input_scale.sizeHint().height() if self.input_scale.isVisibleTo(self) else 0)
+        input_title_h = self._titled_height(self.input_title, self.input_scale, left_w)
         self._place_titled(self.input_title, self.input_scale, None, 0, left_w, input_title_h)
         room = height - input_title_h - gap
         below_items = ([] if small_filter else ["output"]) + ([] if self._whole_input else ["overview"])
         self.overview.setVisible(not self._whole_input)
         self.overview_title.setVisible(not self._whole_input)
         if below_items:
-            title_h = max(self.output_title.heightForWidth(max(1, left_w // len(below_items)
-                                                               - self.output_scale.sizeHint().width())),
-                          self.overview_title.heightForWidth(max(1, left_w // len(below_items))),
-                          self.output_scale.sizeHint().height())
+            share_w = (left_w - gap * (len(below_items) - 1)) // len(below_items)
+            title_h = max(self._titled_height(self.output_title, self.output_scale, share_w),
+                          self.overview_title.heightForWidth(max(1, share_w)))
             below_h = int(max(room * 0.42, self._output_min_height() if "output" in below_items else 0))
             below_h = min(below_h, int(room * 0.62))
             input_h = room - below_h - title_h - gap
@@ -312,14 +309,35 @@ class ConvolutionView(SlidingWindowView):
         else:
             self.input_view.setGeometry(0, input_title_h + gap, left_w, max(40, room))
 
+    @staticmethod
+    def _stacked(strip: ScaleStrip, width: int) -> bool:
+        """Whether a title's colour scale goes under it (it would take more than half the width)."""
+        return strip.sizeHint().width() > width // 2
+
+    def _titled_height(self, title: QtWidgets.QLabel, strip: ScaleStrip, width: int) -> int:
+        """The height of a title with its colour scale beside it, or under it in a narrow column."""
+        if not strip.isVisibleTo(self):
+            return title.heightForWidth(max(1, width))
+        hint = strip.sizeHint()
+        if self._stacked(strip, width):
+            return title.heightForWidth(max(1, width)) + hint.height()
+        return max(title.heightForWidth(max(1, width - hint.width() - 4)), hint.height())
+
     def _place_titled(self, title: QtWidgets.QLabel, strip: ScaleStrip, right_edge: int | None, y: int, width: int,
                       height: int, x: int | None = None) -> None:
-        """A title with its colour scale at its right, in a box ``width`` wide (at the body's right
-        edge when ``right_edge`` is given, else at ``x``, default 0)."""
+        """A title with its colour scale at its right (under it in a narrow column), in a box ``width``
+        wide (at the body's right edge when ``right_edge`` is given, else at ``x``, default 0)."""
         left = (self.body.width() - width) if right_edge is not None else (x or 0)
-        strip_w = min(strip.sizeHint().width(), width // 2)
-        title.setGeometry(left, y, width - strip_w - 4, height)
-        strip.setGeometry(left + width - strip_w, y, strip_w, min(height, strip.sizeHint().height()))
+        hint = strip.sizeHint()
+        if not strip.isVisibleTo(self):
+            title.setGeometry(left, y, width, height)
+        elif self._stacked(strip, width):
+            title.setGeometry(left, y, width, height - hint.height())
+            strip.setGeometry(left + width - min(hint.width(), width), y + height - hint.height(),
+                              min(hint.width(), width), hint.height())
+        else:
+            title.setGeometry(left, y, width - hint.width() - 4, height)
+            strip.setGeometry(left + width - hint.width(), y, hint.width(), hint.height())
 
     def _output_min_height(self) -> int:
         """The output map's height for cells of the theme's least size (or a zoomed block of readable
@@ -626,12 +644,12 @@ class ConvolutionView(SlidingWindowView):
                           f"row{'s' if stride[0] > 1 else ''} down (the stride)")
         formulas = [f"H2 = {layer.window.formula(0)}", f"W2 = {layer.window.formula(1)}"]
         if self.misfit:
-            self.formula.setStyleSheet(f"color: {self.theme.warning};")
+            style_label(self.formula, self.theme.warning)
             warning = html.escape(str(layer.warning).split(": ", 1)[-1]) if layer.warning else ""
             notes = "<br>".join(html.escape(note) for note in layer.notes)
             self.formula.setText(f"\u26a0 {warning}<br>{notes}. The dashed window would hang off the edge: "
                                  "torch never computes it (rounding the output size down); the shaded "
                                  "rows/columns are never read.")
         else:
-            self.formula.setStyleSheet(f"color: {self.theme.muted};")
+            style_label(self.formula, self.theme.muted)
             self.formula.setText(" &nbsp;&nbsp; ".join(formulas))

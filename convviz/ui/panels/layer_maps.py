@@ -18,6 +18,7 @@ from convviz.pipeline.display import MosaicLayout
 from convviz.pipeline.engine import FrameResult
 from convviz.sources.patterns import is_toy
 from convviz.ui.panels.image_view import ImageView
+from convviz.ui.panels.view_common import style_label
 from convviz.ui.theme import Theme
 
 MAX_TILE_MARKS = 64  # rectangles drawn per layer (one per map the unit is connected to)
@@ -29,11 +30,7 @@ def make_title(text: str, theme: Theme, size: float | None = None, bold: bool = 
     """A title that wraps instead of being cut (a narrow panel on a projector shows all of it)."""
     label = QtWidgets.QLabel(text)
     label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # names from files are text, never markup
-    font = label.font()
-    font.setPointSizeF(size or theme.title_pt)
-    font.setBold(bold)
-    label.setFont(font)
-    label.setStyleSheet(f"color: {colour or theme.foreground};")
+    style_label(label, colour or theme.foreground, size or theme.title_pt, bold)
     label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.NoTextInteraction)
     # never let a long title widen its panel past the window: it wraps instead
     label.setWordWrap(True)

@@ -63,13 +63,29 @@ def big_label(theme: Theme, text: str = "", scale: float = 1.0, bold: bool = Fal
     label = QtWidgets.QLabel(text)
     label.setWordWrap(True)
     label.setTextFormat(QtCore.Qt.TextFormat.RichText)
-    font = label.font()
-    font.setPointSizeF(max(theme.title_pt * scale, theme.text_pt))
-    font.setBold(bold)
-    label.setFont(font)
-    label.setStyleSheet(f"color: {colour or theme.foreground};")
+    style_label(label, colour or theme.foreground, max(theme.title_pt * scale, theme.text_pt), bold)
     label.setMinimumWidth(40)
     return label
+
+
+def style_label(label: QtWidgets.QLabel, colour: str, size_pt: float | None = None,
+                bold: bool | None = None) -> None:
+    """A label's colour, size and weight in its own style sheet (remembered, so a new colour keeps
+    the size). The window's style sheet gives every widget the controls' size, and a style sheet
+    beats ``setFont``: a title set with ``setFont`` alone is drawn at the controls' size."""
+    size_pt = float(label.property("figure_pt") or 0) if size_pt is None else size_pt
+    bold = bool(label.property("figure_bold")) if bold is None else bold
+    label.setProperty("figure_pt", size_pt)
+    label.setProperty("figure_bold", bold)
+    font = label.font()
+    if size_pt:
+        font.setPointSizeF(size_pt)
+    font.setBold(bold)
+    label.setFont(font)
+    size = f" font-size: {size_pt:.2f}pt;" if size_pt else ""
+    sheet = f"color: {colour};{size} font-weight: {'bold' if bold else 'normal'};"
+    if sheet != label.styleSheet():  # a new style sheet polishes the label again: only when it changes
+        label.setStyleSheet(sheet)
 
 
 def text_overflows(label: QtWidgets.QLabel) -> bool:
