@@ -188,7 +188,12 @@ class GridView(ImageView):
     # ---- cells and numbers ---------------------------------------------------------------------------
     def set_cells(self, values: np.ndarray, rgba: np.ndarray) -> None:
         """Show ``values`` (H, W) coloured as ``rgba`` (H, W, 4); numbers follow ``values``, written
-        dark on light cells and light on dark ones."""
+        dark on light cells and light on dark ones. The same cells again (a filter's weights at the
+        next step) cost nothing: nothing is uploaded or repainted."""
+        if self.values is not None and self.rgba is not None and values.shape == self.values.shape \
+                and rgba.shape == self.rgba.shape and np.array_equal(values, self.values, equal_nan=True) \
+                and np.array_equal(rgba, self.rgba):
+            return
         self.values = values
         self.rgba = rgba
         luminance = rgba[..., 0] * 0.299 + rgba[..., 1] * 0.587 + rgba[..., 2] * 0.114
