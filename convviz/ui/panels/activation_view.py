@@ -75,6 +75,8 @@ class ActivationView(QtWidgets.QWidget):
             axis = self.plot.getAxis(name)
             axis.setTextPen(theme.foreground)
             axis.setStyle(tickFont=font)
+        # room above the plot for the top number of the axis, half a line over its tick
+        self.plot.getPlotItem().setContentsMargins(2, QtGui.QFontMetrics(font).height() // 2 + 2, 8, 2)
         self._build_items()
         self.title = big_label(theme, "", 0.9, bold=True)
         self.legend = big_label(theme, "", 0.7)

@@ -84,9 +84,9 @@ class ScaleStrip(QtWidgets.QWidget):
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt name)
         metrics = QtGui.QFontMetrics(self.font())
         low, zero, high = self.labels()
-        ramp = max(metrics.height() * 4, 3 * max(metrics.horizontalAdvance(low), metrics.horizontalAdvance(high)))
+        ramp = max(metrics.height() * 3, 2.2 * max(metrics.horizontalAdvance(low), metrics.horizontalAdvance(high)))
         width = ramp + metrics.horizontalAdvance(low) // 2 + metrics.horizontalAdvance(high) // 2 + 8
-        return QtCore.QSize(width, int(metrics.height() * 1.9))
+        return QtCore.QSize(int(width), int(metrics.height() * 1.75))
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt name)
         return self.sizeHint()

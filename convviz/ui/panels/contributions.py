@@ -32,6 +32,10 @@ class ContributionsPlot(pg.PlotWidget):
             axis.setStyle(tickFont=font)
         # the names are placed apart here; pyqtgraph would drop the first and last for reaching past the axis
         self.getAxis("bottom").setStyle(hideOverlappingLabels=False)
+        # few numbers up the side: big digits in a short chart must not run into each other; room above
+        # the chart for the top number, which sits half a line over its tick
+        self.getAxis("left").setTickDensity(0.5)
+        self.getPlotItem().setContentsMargins(2, self._metrics.height() // 2 + 2, 2, 2)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.75)
         self.addItem(self.bars)
         self.zero = pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(theme.muted, width=1))

@@ -24,7 +24,7 @@ from convviz.model.selection import SelectionModel
 from convviz.pipeline.engine import FrameResult
 from convviz.ui.panels.colour_scale import ScaleStrip, half_range, map_or_layer
 from convviz.ui.panels.contributions import ContributionsPlot
-from convviz.ui.panels.grid_view import GridView, colour_cells, text_widths
+from convviz.ui.panels.grid_view import NUMBER_FILL, GridView, colour_cells, text_widths
 from convviz.ui.panels.numbers import Rounded, add_up, number_text
 from convviz.ui.panels.playback import PlaybackBar
 from convviz.ui.panels.view_common import big_label, controls_row, style_label
@@ -154,8 +154,9 @@ class ConvolutionView(SlidingWindowView):
         """The smallest cell that holds the dot product's numbers at the smallest number size: the
         longest the numbers of this filter can be (its weights, the input's range, their products),
         so the arrangement does not change from step to step."""
-        # (+6%: the grid's own margins, so the cells on screen still hold the numbers)
-        return max(self.theme.number_px * text_widths(self._need_texts) / 0.86 + 2, self.theme.number_px * 2 + 2) * 1.06
+        # (+3% and 4 pixels: the grid's own margins, so the cells on screen still hold the numbers)
+        base = max(self.theme.number_px * text_widths(self._need_texts) / NUMBER_FILL + 2, self.theme.number_px * 2 + 2)
+        return base * 1.03 + 4
 
     def _longest_numbers(self) -> list[str]:
         texts = ["-0.00"]
@@ -212,12 +213,16 @@ class ConvolutionView(SlidingWindowView):
         dot_title_h = self.dot_title.heightForWidth(right_w)
         header_h = max(h.sizeHint().height() for h in self.headers)
         strip_h = self.header_scales[0].sizeHint().height()
+        # a header and its colour scale side by side over a wide grid (a 5x5 slice), else one over the other
+        beside = all(need * kernel_w >= h.sizeHint().width() + strip.sizeHint().width() + 8
+                     for h, strip in zip(self.headers, self.header_scales))
+        headers_h = max(header_h, strip_h) if beside else header_h + strip_h
         sum_h = self.sum_label.heightForWidth(right_w) if self.sum_label.text() else 0
         output_title_h = self._titled_height(self.output_title, self.output_scale, right_w)
         output_min = (output_title_h + gap + self._output_min_height()) if small_filter else 0
-        fixed = dot_title_h + header_h + strip_h + sum_h + 5 * gap
+        fixed = dot_title_h + headers_h + sum_h + 5 * gap
         one_row = name_h + gap + kernel_h * need
-        waterfall_min = int(max(120 * theme.scale, 6.5 * QtGui.QFontMetrics(self.sum_label.font()).height()))
+        waterfall_min = int(max(120 * theme.scale, 4.6 * QtGui.QFontMetrics(self.sum_label.font()).height()))
         # a small filter's output map over the dot product: at least a few rows of the zoomed map
         output_least = (output_title_h + gap + int(4 * 2 * theme.output_cell_px)) if small_filter else 0
         if several and height - fixed - output_least - one_row < waterfall_min:
@@ -259,10 +264,16 @@ class ConvolutionView(SlidingWindowView):
         columns = [int(start + k * (column_w + sign_w) + (column_w - grid_w) / 2) for k in range(3)]
         for header, strip, column in zip(self.headers, self.header_scales, columns):
             centre = column + grid_w // 2
-            header.setGeometry(centre - column_w // 2, y, column_w, header_h)
             strip_w = min(strip.sizeHint().width(), column_w)
-            strip.setGeometry(centre - strip_w // 2, y + header_h, strip_w, strip_h)
-        y += header_h + strip_h + gap
+            if beside:
+                label_w = header.sizeHint().width()
+                left = centre - (label_w + 8 + strip_w) // 2
+                header.setGeometry(left, y, label_w, header_h)
+                strip.setGeometry(left + label_w + 8, y, strip_w, strip_h)
+            else:
+                header.setGeometry(centre - column_w // 2, y, column_w, header_h)
+                strip.setGeometry(centre - strip_w // 2, y + header_h, strip_w, strip_h)
+        y += headers_h + gap
         for slot, row in enumerate(self.dot_rows):
             visible = slot < rows
             row.set_visible(visible)
@@ -349,7 +360,7 @@ class ConvolutionView(SlidingWindowView):
         if max(rows, cols) > WHOLE_LIMIT:
             return zoomed
         whole = int(max(rows * (self.theme.output_cell_px + 1) + 8, min(rows, 3) * self.readable_cell))
-        return whole if whole <= self.body.height() * 0.5 else zoomed
+        return whole if whole <= self.body.height() * 0.6 else zoomed
 
     # ---- data -----------------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:

@@ -21,6 +21,7 @@ from convviz.ui.panels.image_view import ImageView
 from convviz.ui.panels.numbers import number_text
 from convviz.ui.theme import Theme
 
+NUMBER_FILL = 0.9  # the widest number takes this much of its cell's width (a little margin on each side)
 MAX_NUMBERS = 900  # numbers written at once (30 x 30 visible cells); more cells are colours only
 MAX_FONT_PX = 56  # numbers in huge cells stop growing here (times the theme's scale)
 NUMBER_FAMILIES = ("DejaVu Sans Condensed", "Liberation Sans Narrow", "Arial Narrow", "DejaVu Sans", "Sans Serif")
@@ -52,7 +53,7 @@ def digit_height(pixel_size: float) -> float:
 
 def readable_cell_px(theme: Theme, sample: str = "-0.00") -> float:
     """The smallest cell that holds ``sample`` in the theme's smallest number font."""
-    return theme.number_px * text_widths([sample]) / 0.86 + 2
+    return theme.number_px * text_widths([sample]) / NUMBER_FILL + 2
 
 
 def colour_cells(values: np.ndarray, lut: np.ndarray, half_range: float) -> np.ndarray:
@@ -298,7 +299,7 @@ class GridView(ImageView):
             texts = [(row, col, self._text(row, col)) for row in range(top, bottom) for col in range(left, right)]
             widest = text_widths([text for _, _, text in texts])
             if widest > 0:
-                font_px = min(cell_x * 0.86 / widest, cell * 0.5, MAX_FONT_PX * self.theme.scale)
+                font_px = min(cell_x * NUMBER_FILL / widest, cell * 0.5, MAX_FONT_PX * self.theme.scale)
                 if font_px >= self.min_font_px:
                     dark = self._dark_text
                     limit = self.filled if self.filled is not None else height * width

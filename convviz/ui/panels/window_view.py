@@ -261,6 +261,8 @@ class SlidingWindowView(QtWidgets.QWidget):
             view.zoom_to(out_row, out_col, 1, 1, max(least * 2, min(self.readable_cell, view.height() / 6)))
         view.rect("current", out_row, out_col, 1, 1, self.current_colour, width_px=self.theme.line_px * 2,
                   halo=True)
+        # the map's extent, so the part still to be computed shows as the empty cells of a map
+        view.rect("extent", 0, 0, height, width, self.theme.muted, width_px=max(1.0, self.theme.line_px / 2), z=19)
 
     @staticmethod
     def _fits(view: GridView, rows: int, cols: int, cell_px: float) -> bool:
