@@ -525,8 +525,11 @@ class MainWindow(QtWidgets.QMainWindow):
         views = [panel.maps for panel in self.layer_panels if panel.maps.isVisible()]
         if not views:
             return
-        bar = 80  # the colour bar and its labels, beside the maps
-        aspects = sorted(max(1, v.width() - bar) / max(1, v.height()) for v in views)
+        def bar(view) -> float:  # the colour bar and its labels beside the maps (wider with a projector's fonts)
+            item = view.colour_bar
+            return item.boundingRect().width() + 12 if item is not None and item.boundingRect().width() > 0 else 80
+
+        aspects = sorted(max(1, v.width() - bar(v)) / max(1, v.height()) for v in views)
         aspect = round(max(0.8, min(aspects[len(aspects) // 2], 6.0)), 1)
         if abs(aspect - self._mosaic_aspect) > 0.15:
             self._mosaic_aspect = aspect

@@ -175,6 +175,10 @@ class PresenterMode:
             window.scores_dock.hide()
         elif network and getattr(window.scores_panel, "scores", None) is not None:
             window.scores_dock.show()
+            # five classes with their numbers at the projector's size need more than the picture does
+            height = window.height()
+            window.resizeDocks([window.input_dock, window.scores_dock], [int(height * 0.4), int(height * 0.6)],
+                               QtCore.Qt.Orientation.Vertical)
 
     def leave(self) -> None:
         if not self.active:

@@ -228,9 +228,8 @@ class ConvolutionView(SlidingWindowView):
         if several and height - fixed - output_least - one_row < waterfall_min:
             several = False  # no room for the chart: the sum below says the same in numbers
         room = height - fixed - one_row - (waterfall_min + gap if several else 0)
-        output_min = max(0, min(output_min, room)) if small_filter else 0
-        if small_filter and output_min < output_least:
-            output_min = max(0, min(output_least, room))
+        # the output map always keeps a few rows: the slices shrink first (their numbers may go)
+        output_min = max(output_least, min(output_min, room)) if small_filter else 0
         rows_room = max(0, height - fixed - output_min - (waterfall_min + gap if several else 0))
         cell_by_width = (right_w - 2 * sign_w - 2 * gap) / (3 * kernel_w)
 
@@ -240,8 +239,15 @@ class ConvolutionView(SlidingWindowView):
         rows = len(wanted)
         while rows > 1 and cell_for(rows) < need:
             rows -= 1  # fewer slices, each readable
+        if several and rows < len(wanted):
+            # every slice readable without the chart? then the slices: the chart only sums them up
+            rows_room += waterfall_min + gap
+            if cell_for(len(wanted)) >= need:
+                rows, several = len(wanted), False
+            else:
+                rows_room -= waterfall_min + gap
         self.shown_rows = wanted[:rows]
-        cell = max(4.0, min(cell_for(rows), need * 1.6, 160 * theme.scale))
+        cell = max(4.0, min(cell_for(rows), need * 2.0, 160 * theme.scale))
         grid_w, grid_h = int(cell * kernel_w) + 2, int(cell * kernel_h) + 2
         used_rows = rows * (grid_h + name_h + gap) + (rows - 1) * gap
         spare = max(0, rows_room - used_rows)
@@ -321,16 +327,18 @@ class ConvolutionView(SlidingWindowView):
             self.input_view.setGeometry(0, input_title_h + gap, left_w, max(40, room))
 
     @staticmethod
-    def _stacked(strip: ScaleStrip, width: int) -> bool:
-        """Whether a title's colour scale goes under it (it would take more than half the width)."""
-        return strip.sizeHint().width() > width // 2
+    def _stacked(title: QtWidgets.QLabel, strip: ScaleStrip, width: int) -> bool:
+        """Whether a title's colour scale goes under it: when beside it the title would wrap into
+        more lines than on its own, or the scale would take more than half the width."""
+        strip_w = strip.sizeHint().width()
+        return strip_w > width // 2 or title.heightForWidth(max(1, width - strip_w - 4)) > title.heightForWidth(width)
 
     def _titled_height(self, title: QtWidgets.QLabel, strip: ScaleStrip, width: int) -> int:
         """The height of a title with its colour scale beside it, or under it in a narrow column."""
         if not strip.isVisibleTo(self):
             return title.heightForWidth(max(1, width))
         hint = strip.sizeHint()
-        if self._stacked(strip, width):
+        if self._stacked(title, strip, width):
             return title.heightForWidth(max(1, width)) + hint.height()
         return max(title.heightForWidth(max(1, width - hint.width() - 4)), hint.height())
 
@@ -342,7 +350,7 @@ class ConvolutionView(SlidingWindowView):
         hint = strip.sizeHint()
         if not strip.isVisibleTo(self):
             title.setGeometry(left, y, width, height)
-        elif self._stacked(strip, width):
+        elif self._stacked(title, strip, width):
             title.setGeometry(left, y, width, height - hint.height())
             strip.setGeometry(left + width - min(hint.width(), width), y + height - hint.height(),
                               min(hint.width(), width), hint.height())

@@ -68,7 +68,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(8, 6, 8, 6)
         box.setSpacing(2)
-        self.title = make_title(f"{index + 1}", theme)
+        self.title = make_title(f"{index + 1}", theme, max(theme.text_pt, theme.title_pt * 0.92))
         self.subtitle = make_title("", theme, theme.text_pt, bold=False, colour=theme.muted)
         box.addWidget(self.title)
         box.addWidget(self.subtitle)
