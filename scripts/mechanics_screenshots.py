@@ -70,6 +70,16 @@ SHOTS = (
 )
 
 
+def next_frame(window, timeout_ms: int = 5000) -> None:
+    """Wait for the pipeline's next frame (the maps arranged for the panels' new size)."""
+    from PySide6 import QtCore
+
+    loop = QtCore.QEventLoop()
+    window.frameShown.connect(lambda sequence: loop.quit())
+    QtCore.QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
 def render(shot: Shot, folder: Path) -> Path:
     window = window_with_first_frame(load_preset(shot.preset), None, shot.theme, shot.size)
     if shot.presenter:
@@ -77,6 +87,7 @@ def render(shot: Shot, folder: Path) -> Path:
         window.resize(*shot.size)
         settle()
         window.presenter.follow_size()
+        next_frame(window)  # the projector theme's colours and the wider panels' mosaics
     window.show_layout(shot.layout)
     settle()
     shot.action(window)
