@@ -423,7 +423,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _restyle_status(self) -> None:
         """The status bar's text in the theme's colour (again after a new theme: never black on black)."""
         colour = self.theme.error if getattr(self, "_status_error", False) else self.theme.foreground
-        self.statusBar().setStyleSheet(f"QStatusBar, QStatusBar QLabel {{ color: {colour}; }}")
+        sheet = f"QStatusBar, QStatusBar QLabel {{ color: {colour}; }}"
+        if self.statusBar().styleSheet() != sheet:  # a new style sheet polishes the bar again: only on a change
+            self.statusBar().setStyleSheet(sheet)
 
     # ---- results ------------------------------------------------------------------------------------
     def _rebuild_panels(self, result: FrameResult) -> None:
