@@ -125,7 +125,6 @@ class PlaybackBar(QtWidgets.QWidget):
         self.slider.valueChanged.connect(playback.go)
         row.addWidget(self.slider, 1)
         self.label = QtWidgets.QLabel()
-        self.label.setMinimumWidth(QtGui.QFontMetrics(self.label.font()).horizontalAdvance("step 888 / 8888"))
         row.addWidget(self.label)
         self.speed = QtWidgets.QComboBox()
         self.speed.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
@@ -143,7 +142,20 @@ class PlaybackBar(QtWidgets.QWidget):
     def _count(self, count: int) -> None:
         with signals_blocked(self.slider):
             self.slider.setRange(0, count - 1)
+        self._fit_label()
         self._step(self.playback.step)
+
+    def _fit_label(self) -> None:
+        """A fixed width for 'step N / N' at the label's font as shown: a label that grows with its
+        number would lay the bar out again at every step."""
+        self.label.ensurePolished()
+        count = self.playback.count
+        metrics = QtGui.QFontMetrics(self.label.font())
+        self.label.setFixedWidth(metrics.horizontalAdvance(f"step {count} / {count}") + 12)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self._fit_label()  # now with the window's style sheet (its font size)
 
     def _step(self, step: int) -> None:
         with signals_blocked(self.slider):
