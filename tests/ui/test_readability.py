@@ -304,3 +304,26 @@ def test_the_shown_terms_add_up_to_the_shown_total(qtbot, presenter):
                 assert sum(written) == terms[k]  # the slice's products add up to its sum as written
             checked += 1
     assert checked == 15
+
+
+def test_the_unit_under_the_pointer_is_marked_big_enough_and_in_the_fully_connected_layers(qtbot, presenter):
+    """A unit of a 32x32 map is a dot in its shrunk tile: its mark is at least 14 pixels; the fully
+    connected layers after it are framed (every one of their units sees it), the unit of a bar chart
+    pointed at is framed itself."""
+    win = presenter("typical_convnet", "network")
+    qtbot.waitUntil(lambda: len(win.layer_panels) == 15 and win.layer_panels[0].layout_ is not None,
+                    timeout=30000)
+    win.selection.set_hover(Unit(0, 3, 7, 9))
+    panel = win.layer_panels[0]
+    mark = panel._marks[0]
+    assert mark.isVisible()
+    pixel_w, pixel_h = panel._view_pixel()
+    assert mark.rect().width() / pixel_w >= 14 - 0.5 and mark.rect().height() / pixel_h >= 14 - 0.5
+    for index in (11, 13, 14):  # fully connected, ReLU, fully connected: flat layers after the unit
+        assert win.layer_panels[index].bar_mark.isVisible(), index
+    win.selection.set_hover(Unit(13, 4, 0, 0))  # the fifth unit of the last fully connected layer
+    chart = win.layer_panels[13]
+    assert chart.bar_mark.isVisible() and chart.bar_mark.rect().center().x() == pytest.approx(4.0)
+    low, high = chart.bars.getPlotItem().getViewBox().viewRange()[1]
+    values = win.result.outputs[13]
+    assert low <= float(values.min()) and high >= float(values.max()) and high - low < 3 * np.ptp(values) + 0.1

@@ -103,12 +103,14 @@ class LayerMapsPanel(QtWidgets.QFrame):
         for axis in ("left", "bottom"):
             self.bars.getAxis(axis).setTextPen(theme.foreground)
             self.bars.getAxis(axis).setStyle(tickFont=tick_font)
+        # room above the chart for its top number, which sits half a line over its tick
+        self.bars.getPlotItem().setContentsMargins(2, QtGui.QFontMetrics(tick_font).height() // 2 + 2, 2, 2)
         self.bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
         self.bars.addItem(self.bar_item)
         self.bar_mark = QtWidgets.QGraphicsRectItem()  # the unit chosen, or all units linked to it
         self.bar_mark.setZValue(10)
         self.bar_mark.setVisible(False)
-        self.bars.addItem(self.bar_mark)
+        self.bars.addItem(self.bar_mark, ignoreBounds=True)  # its pen must not widen the chart's range
         self.bars.scene().sigMouseMoved.connect(self._bars_hovered)
         self.bars.scene().sigMouseClicked.connect(self._bars_clicked)
         self.bars.setVisible(False)
@@ -290,7 +292,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         if unit.layer == self.index and 0 <= unit.channel < count:
             value = float(values[unit.channel])
             rect = QtCore.QRectF(unit.channel - 0.5, min(0.0, value), 1.0, max(abs(value), (high - low) * 0.02))
-            colour = self.theme.accent
+            colour = self.theme.foreground  # the bars are in the accent colour: the frame stands out
         else:
             rect = QtCore.QRectF(-0.6, low, count + 0.2, max(high - low, 1e-6))
             colour = self.theme.window if unit.layer < self.index else self.theme.field
@@ -304,7 +306,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         while len(self._marks) <= index:
             item = QtWidgets.QGraphicsRectItem()
             item.setZValue(10)
-            self.maps.view.addItem(item)
+            self.maps.view.addItem(item, ignoreBounds=True)  # marks never move the maps' range
             self._marks.append(item)
         item = self._marks[index]
         pen = pg.mkPen(colour, width=self.theme.line_px * 1.5)
