@@ -22,6 +22,7 @@ from convviz.pipeline.engine import FrameResult
 from convviz.sources.base import FrameSource, TestCardSource
 from convviz.sources.image import IMAGE_SUFFIXES
 from convviz.ui.panels.layer_maps import InputPanel, LayerMapsPanel, make_title
+from convviz.ui.panels.view_common import style_label
 from convviz.ui.theme import DARK, DESK_OF, Theme
 from convviz.ui.worker import PipelineBridge
 
@@ -154,11 +155,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.maps_grid.setSpacing(8)
         self.maps_scroll.setWidget(self.maps_holder)
         self.maps_scroll.verticalScrollBar().valueChanged.connect(lambda value: self._update_shown_layers())
+        # the panels fill the visible height also when only the area changes (a new theme's tab bar)
+        self.maps_scroll.viewport().installEventFilter(self)
         self.tabs.addTab(self.maps_scroll, "Activation maps")
         self.views: dict[QtWidgets.QWidget, str] = {}
         self._build_views()
         self.tabs.currentChanged.connect(lambda index: self._show_view(self.result))
         self.tabs.currentChanged.connect(lambda index: self._update_shown_layers())
+        self.tabs.currentChanged.connect(lambda index: self._layout_changed())
         self.layer_panels: list[LayerMapsPanel] = []
         self.error_banner = make_title("", self.theme, self.theme.title_pt * 0.9, colour=self.theme.error)
         self.error_banner.setWordWrap(True)
@@ -206,6 +210,10 @@ class MainWindow(QtWidgets.QMainWindow):
             for view, view_name in self.views.items():
                 if view_name == name:
                     self.tabs.setCurrentWidget(view)
+
+    def _layout_changed(self) -> None:
+        if hasattr(self, "presenter"):
+            self.presenter.arrange_docks()
 
     def current_layout(self) -> str:
         return self.views.get(self.tabs.currentWidget(), "network")
@@ -357,11 +365,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---- commands -----------------------------------------------------------------------------------
     def set_theme(self, theme: Theme) -> None:
-        """Switch colours and sizes everywhere: panels are made again with the new theme."""
+        """Switch colours and sizes everywhere: panels are made again with the new theme, and every
+        view keeps what the lecturer set up in it (layer, map, channel, step, playing, colour scale);
+        the selection and the focused layer live in the document and stay as they are."""
         if theme == self.theme:
             return
+        states = {name: view.state() for view, name in self.views.items() if hasattr(view, "state")}
+        for view in self.views:
+            playback = getattr(view, "playback", None)
+            if playback is not None:
+                playback.pause()  # the old view's timer must not run on after it is thrown away
         self.theme = theme
         self._apply_palette()
+        self._restyle_status()
         old = self.input_panel
         old.detach()
         self.input_panel = InputPanel(theme, self.selection)
@@ -373,16 +389,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scores_panel = ClassScoresPanel(theme)
         self.scores_dock.setWidget(self.scores_panel)
         old_scores.deleteLater()
-        font = self.error_banner.font()
-        font.setPointSizeF(theme.title_pt * 0.9)
-        self.error_banner.setFont(font)
-        self.error_banner.setStyleSheet(f"color: {theme.error};")
+        style_label(self.error_banner, theme.error, theme.title_pt * 0.9, True)
         self.editor.theme = theme
         self.editor.refresh()
         self._panel_key = None  # the next result makes the layer panels again
         current = self.tabs.currentIndex()
         self._build_views()
+        for view, name in self.views.items():
+            if name in states and hasattr(view, "restore"):
+                view.restore(states[name])
         self.tabs.setCurrentIndex(current)
+        self._show_view(self.result)
         self.bridge.pipeline.set_lut(theme.lut())  # recomputes the current frame with the new colours
         self.themeChanged.emit(theme)
 
@@ -440,12 +457,21 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def show_error(self, message: str) -> None:
         """Errors go to the status bar in the error colour; the app keeps running."""
-        self.statusBar().setStyleSheet(f"color: {self.theme.error};")
+        self._status_error = True
+        self._restyle_status()
         self.statusBar().showMessage(message, 15000)
 
     def show_message(self, message: str, timeout_ms: int = 6000) -> None:
-        self.statusBar().setStyleSheet(f"color: {self.theme.foreground};")
+        self._status_error = False
+        self._restyle_status()
         self.statusBar().showMessage(message, timeout_ms)
+
+    def _restyle_status(self) -> None:
+        """The status bar's text in the theme's colour (again after a new theme: never black on black)."""
+        colour = self.theme.error if getattr(self, "_status_error", False) else self.theme.foreground
+        sheet = f"QStatusBar, QStatusBar QLabel {{ color: {colour}; }}"
+        if self.statusBar().styleSheet() != sheet:  # a new style sheet polishes the bar again: only on a change
+            self.statusBar().setStyleSheet(sheet)
 
     # ---- results ------------------------------------------------------------------------------------
     def _rebuild_panels(self, result: FrameResult) -> None:
@@ -454,20 +480,17 @@ class MainWindow(QtWidgets.QMainWindow):
             panel.setParent(None)
             panel.deleteLater()
         self.layer_panels = []
-        self.maps_grid.removeWidget(self.error_banner)
-        columns = 2
         if self._pages:
             self._pages = {}
             self.bridge.pipeline.set_pages(self._pages)
         for index in range(len(result.geometry.layers)):
-            panel = LayerMapsPanel(index, self.theme, self.selection)
+            panel = LayerMapsPanel(index, self.theme, self.selection, parent=self.maps_holder)
             panel.pageRequested.connect(self._page_requested)
-            self.maps_grid.addWidget(panel, index // columns, index % columns)
-            panel.show()
             self.layer_panels.append(panel)
-        row = (len(self.layer_panels) + columns - 1) // columns
-        self.maps_grid.addWidget(self.error_banner, row, 0, 1, columns)
-        self.maps_grid.setRowStretch(row + 1, 1)
+        self._columns = 0
+        self._place_panels()
+        for panel in self.layer_panels:
+            panel.show()
         geometry = result.geometry
         problem = geometry.error or (geometry.warnings[0] if geometry.warnings else None)
         hint = ""
@@ -475,7 +498,7 @@ class MainWindow(QtWidgets.QMainWindow):
             hint = ("  (the Convolution view, F3, shows the window hanging off the edge and what torch never reads)"
                     if geometry.error is None else "")
         colour = self.theme.error if geometry.error is not None else self.theme.warning
-        self.error_banner.setStyleSheet(f"color: {colour};")
+        style_label(self.error_banner, colour)
         suffix = " (torch runs it, rounding down)" if geometry.error is None and problem is not None else ""
         self.error_banner.setText(f"\u26a0 {problem}{suffix}{hint}" if problem is not None else "")
         self.error_banner.setVisible(problem is not None)
@@ -487,15 +510,46 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pages[layer] = first
         self.bridge.pipeline.set_pages(self._pages)
 
+    def panel_columns(self) -> int:
+        """Layer panels side by side: two at a desk; in presenter mode as many as leave each panel
+        about 360 pixels at 1920x1080 (four: eight layers a screen instead of four)."""
+        if not (hasattr(self, "presenter") and self.presenter.active):
+            return 2
+        width = self.maps_scroll.viewport().width()
+        return int(max(2, min(6, width // max(1, round(360 * self.theme.scale)))))
+
+    def _place_panels(self) -> None:
+        """Put the layer panels in a grid of ``panel_columns()`` columns (again when that changes)."""
+        columns = self.panel_columns()
+        if columns == getattr(self, "_columns", 0):
+            return
+        if getattr(self, "_columns", 0):  # the panels change width: their mosaics are arranged again
+            QtCore.QTimer.singleShot(0, self._size_panels)
+        self._columns = columns
+        for panel in self.layer_panels:
+            self.maps_grid.removeWidget(panel)
+        self.maps_grid.removeWidget(self.error_banner)
+        for row in range(self.maps_grid.rowCount()):
+            self.maps_grid.setRowStretch(row, 0)
+        for index, panel in enumerate(self.layer_panels):
+            self.maps_grid.addWidget(panel, index // columns, index % columns)
+        for column in range(6):
+            self.maps_grid.setColumnStretch(column, 1 if column < columns else 0)
+        row = (len(self.layer_panels) + columns - 1) // columns
+        self.maps_grid.addWidget(self.error_banner, row, 0, 1, columns)
+        self.maps_grid.setRowStretch(row + 1, 1)
+
     def _size_panels(self) -> None:
         """Two rows of panels fill the visible height; once laid out, tell the pipeline the shape of
         the panels' picture area so each layer's maps are arranged to fill it."""
         if not self.layer_panels:
             return
+        self._place_panels()
         spacing = self.maps_grid.spacing()
         height = max(240, (self.maps_scroll.viewport().height() - 12 - spacing) // 2)
         for panel in self.layer_panels:
             panel.setFixedHeight(height)
+        QtCore.QTimer.singleShot(0, self._place_panels)  # once laid out, the viewport's width is known
         QtCore.QTimer.singleShot(0, self._update_mosaic_aspect)
         QtCore.QTimer.singleShot(0, self._update_shown_layers)
 
@@ -519,8 +573,11 @@ class MainWindow(QtWidgets.QMainWindow):
         views = [panel.maps for panel in self.layer_panels if panel.maps.isVisible()]
         if not views:
             return
-        bar = 80  # the colour bar and its labels, beside the maps
-        aspects = sorted(max(1, v.width() - bar) / max(1, v.height()) for v in views)
+        def bar(view) -> float:  # the colour bar and its labels beside the maps (wider with a projector's fonts)
+            item = view.colour_bar
+            return item.boundingRect().width() + 12 if item is not None and item.boundingRect().width() > 0 else 80
+
+        aspects = sorted(max(1, v.width() - bar(v)) / max(1, v.height()) for v in views)
         aspect = round(max(0.8, min(aspects[len(aspects) // 2], 6.0)), 1)
         if abs(aspect - self._mosaic_aspect) > 0.15:
             self._mosaic_aspect = aspect
@@ -537,6 +594,7 @@ class MainWindow(QtWidgets.QMainWindow):
             classifier = self.scores_panel.show_result(result)
             if rebuilt:
                 self.scores_dock.setVisible(classifier)
+                self.presenter.arrange_docks()
             for panel in self.layer_panels:
                 panel.show_result(result)
             self._show_view(result)
@@ -595,10 +653,18 @@ class MainWindow(QtWidgets.QMainWindow):
     # ---- lifetime -----------------------------------------------------------------------------------
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
+        if hasattr(self, "presenter"):
+            self.presenter.window_resized()
         if hasattr(self, "layer_panels"):
             self._size_panels()
         if hasattr(self, "help_overlay") and self.help_overlay.isVisible():
             self.help_overlay.setGeometry(self.rect())
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QtCore.QEvent.Type.Resize and hasattr(self, "layer_panels") \
+                and watched is self.maps_scroll.viewport():
+            QtCore.QTimer.singleShot(0, self._size_panels)
+        return super().eventFilter(watched, event)
 
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
         if self.live.accepts(event):

@@ -57,7 +57,12 @@ def test_presenter_mode_toggles_and_restores(qtbot, window):
     assert win.presenter.active and win.isFullScreen()
     assert win.theme.name == "projector-dark" and not win.menuBar().isVisible()
     assert not win.network_dock.isVisible()
-    assert win.theme.title_pt > 20  # readable from the back row
+    # readable from the back row: the projector sizes, scaled to the screen's height (the same picture
+    # on a 1280x720 projector as on a 1920x1080 one)
+    from convviz.ui.presenter import presenter_scale
+    from convviz.ui.theme import PROJECTOR_DARK
+
+    assert win.theme.title_pt == pytest.approx(PROJECTOR_DARK.title_pt * presenter_scale(win.height()))
     key(qtbot, win, "T")
     assert win.theme.name == "projector-light"
     key(qtbot, win, "Esc")
