@@ -20,7 +20,10 @@ for member in convviz/resources/presets/typical_convnet.json convviz/resources/c
   .venv/bin/python -c "import sys, zipfile; names = zipfile.ZipFile(sys.argv[1]).namelist(); sys.exit(sys.argv[2] not in names)" \
     "$wheel" "$member" || { echo "check_install: the wheel lacks $member" >&2; exit 1; }
 done
-tar tzf "$sdist" | grep -q "resources/presets/typical_convnet.json" || { echo "check_install: the sdist lacks the presets" >&2; exit 1; }
+# the listing goes to a file first: `tar | grep -q` under pipefail fails at random when grep stops
+# reading early and tar dies of SIGPIPE (CI failed so with the presets present)
+tar tzf "$sdist" >"$work/sdist.txt"
+grep -q "resources/presets/typical_convnet.json" "$work/sdist.txt" || { echo "check_install: the sdist lacks the presets" >&2; exit 1; }
 
 echo "check_install: installing $(basename "$wheel") into a fresh virtual environment"
 "$python" -m venv "$work/venv"
