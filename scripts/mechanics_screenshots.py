@@ -16,8 +16,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from convviz.core.presets import load_preset  # noqa: E402
+from convviz.model.selection import Unit  # noqa: E402
 from convviz.ui.app import save_window_grab, settle, window_with_first_frame  # noqa: E402
-from convviz.ui.selection import Unit  # noqa: E402
 
 SHOTS = (
     # file, preset, layout, what to do once the first frame is shown
