@@ -180,13 +180,11 @@ def _render(spec, source, args, size, out: Path, clip: bool, view_name: str) -> 
             written = _render_frames(target, args, out, steps, show)
             print(f"convviz: wrote {written} PNG frames to {out}")
     except ConvvizError as error:  # WriteError, ExportError: the message says what and why
-        print(f"convviz: {error}", file=sys.stderr)
-        return 2
+        return fail(str(error))
     except OSError as error:
         from convviz.core.atomic import reason
 
-        print(f"convviz: {reason(error)}", file=sys.stderr)
-        return 2
+        return fail(f"cannot write {out.name}: {reason(error)}")
     finally:
         window.document.history.mark_saved()  # nothing to ask about: render never edits
         window.close()
