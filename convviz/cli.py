@@ -206,6 +206,8 @@ def gui_main(argv: Sequence[str]) -> int:
             from convviz.ui.settings import Settings
 
             settings = Settings()
+            if settings.problem:
+                skipped.append(settings.problem)
             if spec is None:
                 spec, network_path, preset, notes = restore_network(settings.get("network"), skipped)
             if source is None and not args.net:

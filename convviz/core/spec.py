@@ -11,6 +11,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -352,6 +353,9 @@ class NetworkSpec:
         except RecursionError:
             raise SpecError(f"{source} is nested too deeply to be a network file") from None
         except ValueError as error:  # e.g. an integer with more digits than Python converts
+            if "integer string conversion" in str(error):
+                raise SpecError(f"{source} is not a network file convviz can read: it holds a number of more than "
+                                f"{sys.get_int_max_str_digits():,} digits (no size or count is that long)") from None
             raise SpecError(f"{source} is not a network file convviz can read: {str(error)[:100]}") from None
         return cls.from_dict(data)
 

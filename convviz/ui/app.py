@@ -77,7 +77,14 @@ def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str
     window = MainWindow(spec, source, device=device, theme=THEMES[theme_name], network_path=network_path,
                         preset=preset)
     if messages:
-        window.show_message("; ".join(messages), 20000)
+        notes = "; ".join(messages)
+        window.show_message(notes, 20000)
+
+        def again(sequence: int) -> None:  # the first frame's routine messages ("Input: ...") would hide them
+            window.frameShown.disconnect(again)
+            window.show_message(notes, 20000)
+
+        window.frameShown.connect(again)
     window.resize(*size)
     if restore:
         window.restore_arrangement()
