@@ -4,7 +4,8 @@ freezes, saves frames and records clips. Not part of the test suite: run it by h
 
     .venv/bin/python scripts/soak.py [--minutes 30] [--seed 1] [--interval 0.7] [--json report.json]
 
-Every 30 s it prints one line: elapsed time, resident memory, frames shown, the longest gap between frames
+Every 30 s it prints one line: elapsed time, resident memory (as is, and after glibc's malloc_trim: the
+flatness is judged on the trimmed figure, what is still held), frames shown, the longest gap between frames
 so far (counted while a video is the input and not frozen), the longest the GUI
 thread was blocked, actions done and unexpected errors. At the end: a summary and exit status 0 if there
 was no exception, no frame stall over 2 s and memory stayed flat (grew by less than --max-growth MiB from
@@ -38,11 +39,24 @@ from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 UNEXPECTED = ("could not compute this frame", "could not draw this frame", "stopped:", "Traceback")
 STALL_LIMIT_S = 2.0
+BLOCK_NOTE_S = 1.0  # a GUI block longer than this is printed with what was on screen
 
 
 def rss_mib() -> float:
     with open("/proc/self/statm") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def trimmed_rss_mib() -> float:
+    """RSS after glibc's malloc_trim: memory the allocator kept from a big network an hour ago (free, not
+    returned) is not a leak; what remains is what is still held. Plain RSS where there is no glibc."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    return rss_mib()
 
 
 def write_video(path: Path, frames: int, size: tuple[int, int], fps: float, seed: int) -> Path:
@@ -130,10 +144,12 @@ class Soak:
         self.gap_at = ""
         self.max_block = 0.0
         self.block_at = ""
+        self.blocks: list[str] = []
         self.actions: dict[str, int] = {}
         self.expected_messages = 0
         self.unexpected: list[str] = []
-        self.samples: list[tuple[float, float]] = []
+        self.samples: list[tuple[float, float]] = []  # (seconds, MiB after malloc_trim)
+        self.raw_samples: list[float] = []
         self.last_action = "start"
         self.expecting = False
 
@@ -163,7 +179,7 @@ class Soak:
         self.actor.timeout.connect(self._act)
         self.actor.start(3000)
         self.reporter = QtCore.QTimer()
-        self.reporter.setInterval(30_000)
+        self.reporter.setInterval(int(args.report * 1000))
         self.reporter.timeout.connect(self._report)
         self.reporter.start()
         QtCore.QTimer.singleShot(int(args.minutes * 60_000), self._finish)
@@ -195,8 +211,13 @@ class Soak:
 
     def _heartbeat(self) -> None:
         now = time.monotonic()
-        if now - self._beat - 0.05 > self.max_block:
-            self.max_block, self.block_at = now - self._beat - 0.05, f"{self._clock()} after {self.last_action}"
+        blocked = now - self._beat - 0.05
+        if blocked > self.max_block:
+            self.max_block, self.block_at = blocked, f"{self._clock()} after {self.last_action}"
+        if blocked > BLOCK_NOTE_S:
+            self.blocks.append(f"{self._clock()} {blocked:.2f} s after {self.last_action} ({self._state()})")
+            print(f"{self._clock()}  GUI blocked {blocked:.2f} s after {self.last_action} ({self._state()})",
+                  flush=True)
         self._beat = now
         due = self._frames_due()
         if due and not self.expecting:
@@ -205,18 +226,32 @@ class Soak:
             self.max_gap, self.gap_at = now - self.last_frame, f"{self._clock()} after {self.last_action}"
         self.expecting = due
 
+    def _state(self) -> str:
+        """What was on screen: layout, input, network (for a block's line)."""
+        window = self.window
+        document = window.document
+        layers = ", ".join(layer.type for layer in document.network.layers[:8])
+        frozen = ", frozen" if document.frozen else ""
+        return (f"{window.current_layout()} view, {type(document.source).__name__}{frozen}, "
+                f"{document.network.input.height}x{document.network.input.width} input: {layers}")
+
     def _report(self) -> None:
-        rss = rss_mib()
+        raw = rss_mib()
+        rss = trimmed_rss_mib()
+        self.raw_samples.append(raw)
         self.samples.append((time.monotonic() - self.started, rss))
-        print(f"{self._clock()}  rss {rss:7.1f} MiB  frames {self.frames:7d}  max gap {self.max_gap:5.2f} s  "
-              f"GUI blocked {self.max_block:5.2f} s  actions {sum(self.actions.values()):5d}  "
-              f"expected messages {self.expected_messages:4d}  unexpected {len(self.unexpected)}", flush=True)
+        print(f"{self._clock()}  rss {raw:7.1f} MiB (trimmed {rss:7.1f})  frames {self.frames:7d}  "
+              f"max gap {self.max_gap:5.2f} s  GUI blocked {self.max_block:5.2f} s  "
+              f"actions {sum(self.actions.values()):5d}  expected messages {self.expected_messages:4d}  "
+              f"unexpected {len(self.unexpected)}", flush=True)
 
     # ---- the random lecturer -------------------------------------------------------------------------
     def _act(self) -> None:
         choices = [(self.edit, 30), (self.undo_redo, 8), (self.switch_source, 10), (self.bad_input, 10),
                    (self.bad_network, 6), (self.drop, 6), (self.preset, 5), (self.theme, 4), (self.view, 10),
                    (self.freeze, 4), (self.record, 4), (self.save_frame, 3), (self.bad_weights, 2)]
+        if self.args.only:
+            choices = [(c, w) for c, w in choices if c.__name__ in self.args.only.split(",")]
         action = self.random.choices([c for c, _ in choices], [w for _, w in choices])[0]
         self.last_action = action.__name__
         self.actions[action.__name__] = self.actions.get(action.__name__, 0) + 1
@@ -356,9 +391,13 @@ class Soak:
             "frames": self.frames, "actions": dict(sorted(self.actions.items())),
             "rss_mib": {"start": round(samples[0][1], 1), "after_first_fifth": round(warm[0], 1),
                         "end": round(samples[-1][1], 1), "max": round(max(r for _, r in samples), 1),
-                        "growth_after_first_fifth": round(growth, 1), "slope_mib_per_min": round(slope, 3)},
+                        "growth_after_first_fifth": round(growth, 1), "slope_mib_per_min": round(slope, 3),
+                        "untrimmed_start": round(self.raw_samples[0], 1),
+                        "untrimmed_end": round(self.raw_samples[-1], 1),
+                        "untrimmed_max": round(max(self.raw_samples), 1)},
             "max_frame_gap_s": round(self.max_gap, 2), "max_frame_gap_at": self.gap_at,
             "max_gui_block_s": round(self.max_block, 2), "max_gui_block_at": self.block_at,
+            "gui_blocks_over_1s": self.blocks,
             "expected_messages": self.expected_messages,
             "unexpected": self.unexpected,
         }
@@ -380,6 +419,8 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=0.7, help="mean seconds between actions")
     parser.add_argument("--max-growth", type=float, default=50.0, help="MiB of growth that still counts as flat")
     parser.add_argument("--json", help="also write the summary to this file")
+    parser.add_argument("--only", help="only these actions, comma-separated (e.g. edit,theme): to find a leak")
+    parser.add_argument("--report", type=float, default=30.0, help="seconds between progress lines")
     args = parser.parse_args()
     from convviz.ui.app import application
 

@@ -403,18 +403,27 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---- results ------------------------------------------------------------------------------------
     def _rebuild_panels(self, result: FrameResult) -> None:
-        for panel in self.layer_panels:
+        """One panel per working layer of the new network: the panels there are kept (an edit rarely
+        changes their number, and making one costs tens of milliseconds), the surplus removed."""
+        count = len(result.geometry.layers)
+        for panel in self.layer_panels[count:]:
             panel.detach()
             panel.setParent(None)
             panel.deleteLater()
-        self.layer_panels = []
+        self.layer_panels = self.layer_panels[:count]
+        for panel in self.layer_panels:
+            panel.reuse()
         self.maps_grid.removeWidget(self.error_banner)
         columns = 2
         if self._pages:
             self._pages = {}
             self.bridge.pipeline.set_pages(self._pages)
-        for index in range(len(result.geometry.layers)):
+        for index in range(len(self.layer_panels), count):
             panel = LayerMapsPanel(index, self.theme, self.selection)
+            # on screen until the layout says otherwise: the layers shown now, else the first two rows of two
+            # (two rows fill the visible height); the others make their plots when they scroll into view
+            shown = self._shown_layers
+            panel.on_screen = index in shown if shown is not None and self.tabs.currentIndex() == 0 else index < 4
             panel.pageRequested.connect(self._page_requested)
             self.maps_grid.addWidget(panel, index // columns, index % columns)
             panel.show()
@@ -465,12 +474,20 @@ class MainWindow(QtWidgets.QMainWindow):
             shown = frozenset(panel.index for panel in self.layer_panels
                               if area.intersects(QtCore.QRect(panel.mapTo(viewport, QtCore.QPoint(0, 0)),
                                                               panel.size())))
+        arrived = [panel for panel in self.layer_panels if panel.index in shown and not panel.on_screen]
+        for panel in self.layer_panels:
+            panel.on_screen = panel.index in shown
         if shown != self._shown_layers:
             self._shown_layers = shown
-            self.bridge.pipeline.set_shown_layers(shown)
+            self.bridge.pipeline.set_shown_layers(shown)  # the current frame is painted again for them
+        elif arrived and self.result is not None and self.result.spec is self._panel_spec:
+            for panel in arrived:  # already painted (e.g. a new panel in the place of an old one)
+                panel.show_result(self.result)
+        if any(panel.maps_made for panel in arrived):
+            QtCore.QTimer.singleShot(0, self._update_mosaic_aspect)
 
     def _update_mosaic_aspect(self) -> None:
-        views = [panel.maps for panel in self.layer_panels if panel.maps.isVisible()]
+        views = [panel.maps for panel in self.layer_panels if panel.maps_made and panel.maps.isVisible()]
         if not views:
             return
         bar = 80  # the colour bar and its labels, beside the maps

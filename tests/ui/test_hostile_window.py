@@ -380,3 +380,50 @@ def test_settings_of_the_wrong_types_do_not_break_any_menu(qtbot, start_app):
                                                           [{"type": "relu"}]))
     window.files._fill_recent()
     assert [a.text() for a in window.files.recent_menu.actions()] == ["n.json"]
+
+
+# ---- many layers: plots made for what is on screen, kept across edits -------------------------------------
+def test_a_network_of_a_thousand_layers_makes_plots_only_for_what_is_on_screen(qtbot, tmp_path):
+    """Every layer panel made its two pyqtgraph plots at once: 1,000 layers froze the window for 90 s and
+    took 2.6 GB. Now the panels on screen make theirs; scrolling brings the others."""
+    path = network_file(tmp_path, "thousand.json", [{"type": "relu"}] * 1000, size=8)
+    window = MainWindow(load_preset("toy_7x7_stride1"), device="cpu")
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitUntil(lambda: window.result is not None, timeout=30000)
+    assert window.open_network(path)
+    qtbot.waitUntil(lambda: window.result.spec is window.document.network
+                    and len(window.layer_panels) == 1000, timeout=30000)
+    made = [panel.index for panel in window.layer_panels if panel.maps_made]
+    assert 1 <= len(made) <= 8, made
+    last = window.layer_panels[-1]
+
+    def scrolled_to_the_last() -> bool:  # asked again until the scroll area knows its new height
+        window.maps_scroll.ensureWidgetVisible(last)
+        return last.maps_made and last.layout_ is not None and last.maps.image.image is not None
+
+    qtbot.waitUntil(scrolled_to_the_last, timeout=10000)
+    assert sum(panel.maps_made for panel in window.layer_panels) <= 16
+    window.document.history.mark_saved()
+    window.bridge.stop()
+
+
+def test_an_edit_keeps_the_layer_panels_and_their_plots(qtbot, lecture):
+    """An edit re-made every panel (0.1 s each with its plots): the lecture's window stalled a second or more
+    per edit on a network of ten layers. Panels are kept when the number of layers stays."""
+    from convviz.core import editing
+
+    window = lecture
+    qtbot.waitUntil(lambda: window.result is not None, timeout=30000)
+    before = list(window.layer_panels)
+    old = window.document.network
+    assert window.editor.edit(lambda: editing.set_param(old, 0, "out_channels", 6), "six filters")
+    qtbot.waitUntil(lambda: window.result.spec is window.document.network
+                    and window.layer_panels[0].layout_ is not None
+                    and window.layer_panels[0].layout_.channels == 6, timeout=10000)
+    assert window.layer_panels == before
+    window.document.undo()
+    qtbot.waitUntil(lambda: window.result.spec is old and window.layer_panels[0].layout_ is not None
+                    and window.layer_panels[0].layout_.channels == 10, timeout=10000)
+    window.document.history.mark_saved()

@@ -83,26 +83,72 @@ class LayerMapsPanel(QtWidgets.QFrame):
         pager_row.setStretch(1, 1)
         self.pager.setVisible(False)
         box.addWidget(self.pager)
-        self.maps = ImageView(theme, colour_bar=True)
-        self.maps.hovered.connect(self._hovered)
-        self.maps.clicked.connect(self._clicked)
-        self.maps.left.connect(lambda: self._leave())
+        self._box = box
+        # the maps' view and the bars' plot are made when first needed on screen: a pyqtgraph plot costs
+        # 40-90 ms to make, and a network of 1,000 layers made 1,000 of each (90 s of a frozen window)
+        self._maps: ImageView | None = None
+        self._bars: pg.PlotWidget | None = None
+        self._bar_item: pg.BarGraphItem | None = None
+        self._drawn_as = "maps"  # or "bars": what the layer's output is shown as
+        self.on_screen = False  # set by the window: the panel lies in the visible part of the scroll area
         self._marks: list[QtWidgets.QGraphicsRectItem] = []
         self.related: Related | None = None
         self.network_geometry: NetworkGeometry | None = None
-        self.bars = pg.PlotWidget(background=theme.panel)
-        self.bars.setMouseEnabled(False, False)
-        self.bars.setMenuEnabled(False)
-        self.bars.hideButtons()
-        for axis in ("left", "bottom"):
-            self.bars.getAxis(axis).setTextPen(theme.foreground)
-        self.bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
-        self.bars.addItem(self.bar_item)
-        self.bars.setVisible(False)
-        box.addWidget(self.maps, 1)
-        box.addWidget(self.bars, 1)
         self.setMinimumHeight(220)
         self.selection.listen(self._selection_changed)
+        self.shown_sequence = -1
+
+    @property
+    def maps(self) -> ImageView:
+        """The maps' view (made on first use)."""
+        if self._maps is None:
+            maps = ImageView(self.theme, colour_bar=True)
+            maps.hovered.connect(self._hovered)
+            maps.clicked.connect(self._clicked)
+            maps.left.connect(lambda: self._leave())
+            self._box.addWidget(maps, 1)  # a child first: shown without a parent it would be a window of its own
+            maps.setVisible(self._drawn_as == "maps")
+            self._maps = maps
+        return self._maps
+
+    @property
+    def maps_made(self) -> bool:
+        return self._maps is not None
+
+    @property
+    def bars(self) -> pg.PlotWidget:
+        """The bar chart of a flat output (made on first use, with the values it has)."""
+        if self._bars is None:
+            theme = self.theme
+            bars = pg.PlotWidget(background=theme.panel)
+            bars.setMouseEnabled(False, False)
+            bars.setMenuEnabled(False)
+            bars.hideButtons()
+            for axis in ("left", "bottom"):
+                bars.getAxis(axis).setTextPen(theme.foreground)
+            self._bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
+            bars.addItem(self._bar_item)
+            self._box.addWidget(bars, 1)
+            bars.setVisible(self._drawn_as == "bars")
+            self._bars = bars
+            if self.values is not None and self.values.ndim == 1:
+                self._draw_bars(self.values)
+        return self._bars
+
+    @property
+    def bar_item(self) -> pg.BarGraphItem:
+        self.bars  # noqa: B018 (made with its plot)
+        assert self._bar_item is not None
+        return self._bar_item
+
+    def reuse(self) -> None:
+        """The panel will show another network's layer of the same number: forget this one's picture."""
+        self.layout_ = None
+        self.values = None
+        self.first_channel = 0
+        self._requested = None
+        self._total = 0
+        self.pager.setVisible(False)
         self.shown_sequence = -1
 
     # ---- drawing --------------------------------------------------------------------------------
@@ -123,15 +169,22 @@ class LayerMapsPanel(QtWidgets.QFrame):
         output = result.outputs[self.index]
         image = result.images[self.index]
         self.values = output
+        made = self._maps is not None or self._bars is not None
         if output.ndim == 3:
-            self.maps.setVisible(True)
-            self.bars.setVisible(False)
-            if image is not None:  # None: not painted while off screen; the next frame brings it
+            self._drawn_as = "maps"
+            if self._bars is not None:
+                self._bars.setVisible(False)
+            if self._maps is not None:
+                self._maps.setVisible(True)
+            # None: not painted while off screen; the next frame brings it
+            if image is not None:  # where the maps are (for the linked panels) even before there is a plot
                 self.layout_ = image.layout
                 self.first_channel = image.first_channel
                 self._total = image.channels
                 if self._requested == image.first_channel:
                     self._requested = None
+            if image is not None and (self.on_screen or made):
+                self.maps.setVisible(True)
                 self.maps.set_image(image.rgba)
                 self.maps.set_range(image.half_range)
                 paged = image.channels > image.layout.channels or image.first_channel > 0
@@ -143,14 +196,21 @@ class LayerMapsPanel(QtWidgets.QFrame):
                     self.page_next.setEnabled(last < image.channels)
         else:
             self.layout_ = None
-            self.maps.setVisible(False)
-            self.bars.setVisible(True)
-            x = np.arange(len(output))
-            brushes = [self.theme.accent if v >= 0 else self.theme.window for v in output]
-            self.bar_item.setOpts(x=x, height=output, width=0.8, brushes=brushes)
-            self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
+            self._drawn_as = "bars"
+            self.pager.setVisible(False)
+            if self._maps is not None:
+                self._maps.setVisible(False)
+            if self.on_screen or made:
+                self.bars.setVisible(True)
+                self._draw_bars(output)
         self.shown_sequence = result.sequence
         self._selection_changed(self.selection)
+
+    def _draw_bars(self, output: np.ndarray) -> None:
+        x = np.arange(len(output))
+        brushes = [self.theme.accent if v >= 0 else self.theme.window for v in output]
+        self.bar_item.setOpts(x=x, height=output, width=0.8, brushes=brushes)
+        self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
 
     def _turn(self, direction: int) -> None:
         """The next or previous page (quick clicks add up before the repaint arrives)."""
@@ -202,7 +262,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
             top, left, bottom, right = related.box
             shown = [c - self.first_channel for c in related.channels
                      if 0 <= c - self.first_channel < layout.channels]
-            for channel in shown[:MAX_TILE_MARKS]:
+            for channel in shown[:MAX_TILE_MARKS] if self._maps is not None else ():  # no plot, no marks
                 y, x, h, w = layout.map_rect(channel, top, left, bottom, right)
                 item = self._mark(used, colour)
                 item.setRect(QtCore.QRectF(x, y, max(w, 1.0), max(h, 1.0)))
