@@ -47,8 +47,13 @@ class ImageView(pg.GraphicsLayoutWidget):
             axis = self.colour_bar.axis
             axis.setTextPen(theme.foreground)
             font = QtGui.QFont()
-            font.setPointSizeF(theme.font_pt * 0.85)
-            axis.setStyle(tickFont=font)
+            font.setPointSizeF(theme.text_pt)
+            # the ends are what the scale means: always written (pyqtgraph hides labels that reach past
+            # the axis' ends), with room for them above and below the bar
+            axis.setStyle(tickFont=font, hideOverlappingLabels=False)
+            # the end labels sit half a line beyond the bar's ends: room for them, or they are cut
+            half_line = QtGui.QFontMetrics(font).height() // 2 + 2
+            self.ci.setContentsMargins(2, half_line, 2, half_line)
         self._shape: tuple[int, int] | None = None
         self._half_range: float | None = None
         self.scene().sigMouseMoved.connect(self._mouse_moved)
@@ -69,8 +74,17 @@ class ImageView(pg.GraphicsLayoutWidget):
     def set_range(self, half_range: float) -> None:
         """The colour bar's span, -half_range..+half_range (redrawn only when it changes)."""
         if self.colour_bar is not None and half_range != self._half_range:
+            from convviz.ui.panels.numbers import number_text
+
             self._half_range = half_range
             self.colour_bar.setLevels((-half_range, half_range))
+            ends = [(-half_range, number_text(-half_range)), (0.0, "0"), (half_range, number_text(half_range))]
+            axis = self.colour_bar.axis
+            axis.setTicks([ends, []])
+            # pyqtgraph fixes a colour bar's axis at 45 pixels, which cuts '-0.25' at 21 pt: as wide as
+            # its widest label
+            metrics = QtGui.QFontMetrics(axis.style["tickFont"] or QtGui.QFont())
+            axis.setWidth(max(metrics.horizontalAdvance(text) for _, text in ends) + 14)
 
     def image_point(self, scene_pos: QtCore.QPointF) -> tuple[float, float] | None:
         if self._shape is None or not self.view.sceneBoundingRect().contains(scene_pos):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from convviz.core.connectivity import Related, related_region
 from convviz.core.explain import lecture_shape_text
@@ -18,25 +18,30 @@ from convviz.pipeline.display import MosaicLayout
 from convviz.pipeline.engine import FrameResult
 from convviz.sources.patterns import is_toy
 from convviz.ui.panels.image_view import ImageView
+from convviz.ui.panels.view_common import style_label
 from convviz.ui.theme import Theme
 
 MAX_TILE_MARKS = 64  # rectangles drawn per layer (one per map the unit is connected to)
+MIN_MARK_PX = 14  # a unit's mark is never smaller than this on screen (times the theme's scale)
 
 
 def make_title(text: str, theme: Theme, size: float | None = None, bold: bool = True,
                colour: str | None = None) -> QtWidgets.QLabel:
+    """A title that wraps instead of being cut (a narrow panel on a projector shows all of it)."""
     label = QtWidgets.QLabel(text)
     label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # names from files are text, never markup
-    font = label.font()
-    font.setPointSizeF(size or theme.title_pt)
-    font.setBold(bold)
-    label.setFont(font)
-    label.setStyleSheet(f"color: {colour or theme.foreground};")
+    style_label(label, colour or theme.foreground, size or theme.title_pt, bold)
     label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.NoTextInteraction)
-    # never let a long title widen its panel past the window: it is cut or wrapped instead
+    # never let a long title widen its panel past the window: it wraps instead
+    label.setWordWrap(True)
     label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
     label.setMinimumWidth(1)
     return label
+
+
+def unbroken(text: str) -> str:
+    """``text`` with no line break inside it (an output shape stays on one line when a title wraps)."""
+    return text.replace(" ", "\u00a0")
 
 
 class LayerMapsPanel(QtWidgets.QFrame):
@@ -63,9 +68,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(8, 6, 8, 6)
         box.setSpacing(2)
-        self.title = make_title(f"{index + 1}", theme)
-        self.subtitle = make_title("", theme, theme.font_pt, bold=False, colour=theme.muted)
-        self.subtitle.setWordWrap(True)
+        self.title = make_title(f"{index + 1}", theme, max(theme.text_pt, theme.title_pt * 0.92))
+        self.subtitle = make_title("", theme, theme.text_pt, bold=False, colour=theme.muted)
         box.addWidget(self.title)
         box.addWidget(self.subtitle)
         self.pager = QtWidgets.QWidget()
@@ -75,7 +79,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.page_back.setText("\u25c0")
         self.page_next = QtWidgets.QToolButton()
         self.page_next.setText("\u25b6")
-        self.page_label = make_title("", theme, theme.font_pt, bold=False, colour=theme.muted)
+        self.page_label = make_title("", theme, theme.text_pt, bold=False, colour=theme.muted)
         self.page_back.clicked.connect(lambda: self._turn(-1))
         self.page_next.clicked.connect(lambda: self._turn(1))
         for widget in (self.page_back, self.page_label, self.page_next):
@@ -89,6 +93,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self._maps: ImageView | None = None
         self._bars: pg.PlotWidget | None = None
         self._bar_item: pg.BarGraphItem | None = None
+        self._bar_mark: QtWidgets.QGraphicsRectItem | None = None
         self._drawn_as = "maps"  # or "bars": what the layer's output is shown as
         self.on_screen = False  # set by the window: the panel lies in the visible part of the scroll area
         self._marks: list[QtWidgets.QGraphicsRectItem] = []
@@ -124,10 +129,21 @@ class LayerMapsPanel(QtWidgets.QFrame):
             bars.setMouseEnabled(False, False)
             bars.setMenuEnabled(False)
             bars.hideButtons()
+            tick_font = QtGui.QFont()
+            tick_font.setPointSizeF(theme.text_pt)
             for axis in ("left", "bottom"):
                 bars.getAxis(axis).setTextPen(theme.foreground)
+                bars.getAxis(axis).setStyle(tickFont=tick_font)
+            # room above the chart for its top number, which sits half a line over its tick
+            bars.getPlotItem().setContentsMargins(2, QtGui.QFontMetrics(tick_font).height() // 2 + 2, 2, 2)
             self._bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
             bars.addItem(self._bar_item)
+            self._bar_mark = QtWidgets.QGraphicsRectItem()  # the unit chosen, or all units linked to it
+            self._bar_mark.setZValue(10)
+            self._bar_mark.setVisible(False)
+            bars.addItem(self._bar_mark, ignoreBounds=True)  # its pen must not widen the chart's range
+            bars.scene().sigMouseMoved.connect(self._bars_hovered)
+            bars.scene().sigMouseClicked.connect(self._bars_clicked)
             self._box.addWidget(bars, 1)
             bars.setVisible(self._drawn_as == "bars")
             self._bars = bars
@@ -140,6 +156,12 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.bars  # noqa: B018 (made with its plot)
         assert self._bar_item is not None
         return self._bar_item
+
+    @property
+    def bar_mark(self) -> QtWidgets.QGraphicsRectItem:
+        self.bars  # noqa: B018 (made with its plot)
+        assert self._bar_mark is not None
+        return self._bar_mark
 
     def reuse(self) -> None:
         """The panel will show another network's layer of the same number: forget this one's picture."""
@@ -157,7 +179,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.network_geometry = result.geometry
         geometry = result.geometry.layers[self.index]
         shape = geometry.output_shape
-        self.title.setText(f"{self.index + 1}  {describe_layer(layer)}  \u2192  {lecture_shape_text(shape)}")
+        self.title.setText(f"{self.index + 1}  {describe_layer(layer)}  "
+                           + unbroken(f"\u2192 {lecture_shape_text(shape)}"))
         details = []
         formulas = geometry.formulas()
         if formulas:
@@ -176,9 +199,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
                 self._bars.setVisible(False)
             if self._maps is not None:
                 self._maps.setVisible(True)
-            # None: not painted while off screen; the next frame brings it
-            if image is not None:  # where the maps are (for the linked panels) even before there is a plot
-                self.layout_ = image.layout
+            if image is not None:  # None: not painted while off screen; the next frame brings it
+                self.layout_ = image.layout  # where the maps are (the linked panels) even before there is a plot
                 self.first_channel = image.first_channel
                 self._total = image.channels
                 if self._requested == image.first_channel:
@@ -211,6 +233,25 @@ class LayerMapsPanel(QtWidgets.QFrame):
         brushes = [self.theme.accent if v >= 0 else self.theme.window for v in output]
         self.bar_item.setOpts(x=x, height=output, width=0.8, brushes=brushes)
         self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
+        self._number_bars(len(output))
+
+    def _number_bars(self, count: int) -> None:
+        """Unit numbers under the bars, counted from 1 as a person counts, as many as fit apart."""
+        axis = self.bars.getAxis("bottom")
+        metrics = QtGui.QFontMetrics(axis.style["tickFont"] or QtGui.QFont())
+        room = max(1, self.bars.width() - 60) / max(1, metrics.horizontalAdvance(f"{count}  ") * 1.4)
+        step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 10**9)
+                    if count / s <= room)
+        key = (count, step)
+        if key != getattr(self, "_bar_ticks", None):
+            self._bar_ticks = key
+            numbers = [1, *range(step, count + 1, step)] if step > 1 else list(range(1, count + 1))
+            axis.setTicks([[(n - 1, str(n)) for n in numbers], []])
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        if self._bars is not None and self.values is not None and self.values.ndim == 1:
+            self._number_bars(len(self.values))
 
     def _turn(self, direction: int) -> None:
         """The next or previous page (quick clicks add up before the repaint arrives)."""
@@ -223,6 +264,28 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self.pageRequested.emit(self.index, wanted)
 
     # ---- pointer --------------------------------------------------------------------------------
+    def _bar_at(self, scene_pos: QtCore.QPointF) -> Unit | None:
+        """The unit of a flat layer (a bar) under the pointer."""
+        if self.values is None or self.values.ndim != 1 or self._bars is None or not self._bars.isVisible():
+            return None
+        view = self.bars.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(scene_pos):
+            return None
+        index = int(round(view.mapSceneToView(scene_pos).x()))
+        return Unit(self.index, index, 0, 0) if 0 <= index < len(self.values) else None
+
+    def _bars_hovered(self, scene_pos: QtCore.QPointF) -> None:
+        unit = self._bar_at(scene_pos)
+        if unit is not None:
+            self.selection.set_hover(unit)
+        else:
+            self._leave()
+
+    def _bars_clicked(self, event: object) -> None:
+        unit = self._bar_at(event.scenePos())  # type: ignore[attr-defined]
+        if unit is not None:
+            self.selection.pin(unit)
+
     def _unit_at(self, y: float, x: float) -> Unit | None:
         if self.layout_ is None:
             return None
@@ -256,25 +319,61 @@ class LayerMapsPanel(QtWidgets.QFrame):
         related, layout = self.related, self.layout_
         used = 0
         empty = related is not None and (related.box[2] <= related.box[0] or related.box[3] <= related.box[1])
-        if related is not None and layout is not None and not empty:
+        if related is not None and layout is not None and not empty and self._maps is not None:  # marks need a plot
             colour = {"unit": self.theme.accent, "field": self.theme.field, "reach": self.theme.window,
                       "whole": self.theme.field}[related.kind]
             top, left, bottom, right = related.box
             shown = [c - self.first_channel for c in related.channels
                      if 0 <= c - self.first_channel < layout.channels]
-            for channel in shown[:MAX_TILE_MARKS] if self._maps is not None else ():  # no plot, no marks
+            pixel_w, pixel_h = self._view_pixel()
+            least_w, least_h = MIN_MARK_PX * self.theme.scale * pixel_w, MIN_MARK_PX * self.theme.scale * pixel_h
+            for channel in shown[:MAX_TILE_MARKS]:
                 y, x, h, w = layout.map_rect(channel, top, left, bottom, right)
+                # a single unit of a shrunk map would be a dot: never smaller than MIN_MARK_PX on screen
+                if w < least_w:
+                    x, w = x + w / 2 - least_w / 2, least_w
+                if h < least_h:
+                    y, h = y + h / 2 - least_h / 2, least_h
                 item = self._mark(used, colour)
-                item.setRect(QtCore.QRectF(x, y, max(w, 1.0), max(h, 1.0)))
+                item.setRect(QtCore.QRectF(x, y, w, h))
                 used += 1
         for item in self._marks[used:]:
             item.setVisible(False)
+        self._mark_bars(unit)
+
+    def _view_pixel(self) -> tuple[float, float]:
+        """How much of the mosaic one screen pixel covers (across, down)."""
+        size = self.maps.view.viewPixelSize()
+        return (abs(size[0]) or 1.0, abs(size[1]) or 1.0)
+
+    def _mark_bars(self, unit: Unit | None) -> None:
+        """A flat layer (fully connected, softmax): the chosen bar framed, or, for a unit of another
+        layer, the whole chart (every unit of a dense layer is linked to every unit before it)."""
+        values = self.values
+        if unit is None or values is None or values.ndim != 1 or self._bars is None or not self._bars.isVisible():
+            if self._bar_mark is not None:
+                self._bar_mark.setVisible(False)
+            return
+        count = len(values)
+        low, high = min(0.0, float(values.min())), max(0.0, float(values.max()))
+        if unit.layer == self.index and 0 <= unit.channel < count:
+            value = float(values[unit.channel])
+            rect = QtCore.QRectF(unit.channel - 0.5, min(0.0, value), 1.0, max(abs(value), (high - low) * 0.02))
+            colour = self.theme.foreground  # the bars are in the accent colour: the frame stands out
+        else:
+            rect = QtCore.QRectF(-0.6, low, count + 0.2, max(high - low, 1e-6))
+            colour = self.theme.window if unit.layer < self.index else self.theme.field
+        pen = pg.mkPen(colour, width=self.theme.line_px * 1.5)
+        pen.setCosmetic(True)
+        self.bar_mark.setPen(pen)
+        self.bar_mark.setRect(rect)
+        self.bar_mark.setVisible(True)
 
     def _mark(self, index: int, colour: str) -> QtWidgets.QGraphicsRectItem:
         while len(self._marks) <= index:
             item = QtWidgets.QGraphicsRectItem()
             item.setZValue(10)
-            self.maps.view.addItem(item)
+            self.maps.view.addItem(item, ignoreBounds=True)  # marks never move the maps' range
             self._marks.append(item)
         item = self._marks[index]
         pen = pg.mkPen(colour, width=self.theme.line_px * 1.5)
@@ -308,8 +407,7 @@ class InputPanel(QtWidgets.QFrame):
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         self.title = make_title("Input", theme)
-        self.subtitle = make_title("", theme, theme.font_pt, bold=False, colour=theme.muted)
-        self.subtitle.setWordWrap(True)
+        self.subtitle = make_title("", theme, theme.text_pt, bold=False, colour=theme.muted)
         self.view = ImageView(theme)
         box.addWidget(self.title)
         box.addWidget(self.subtitle)
@@ -322,6 +420,11 @@ class InputPanel(QtWidgets.QFrame):
         self.marker.setZValue(10)
         self.marker.setVisible(False)
         self.view.view.addItem(self.marker)
+        self.heat = pg.ImageItem()  # Grad-CAM: where the class comes from, over the picture
+        self.heat.setZValue(5)
+        self.heat.setVisible(False)
+        self.view.view.addItem(self.heat)
+        self._heat_lut = _heat_lut()
         self.padding_marker = QtWidgets.QGraphicsRectItem()
         dashed = pg.mkPen(theme.field, width=theme.line_px, style=QtCore.Qt.PenStyle.DashLine)
         dashed.setCosmetic(True)
@@ -350,6 +453,16 @@ class InputPanel(QtWidgets.QFrame):
 
     def detach(self) -> None:
         self.selection.forget(self._selection_changed)
+
+    def set_heat(self, heat: np.ndarray | None) -> None:
+        """A heat map (H, W) in 0..1 at the input's size drawn over the picture (None: none): hot and
+        opaque where it is high, clear where it is 0."""
+        if heat is None:
+            self.heat.setVisible(False)
+            return
+        index = np.clip(heat * 255, 0, 255).astype(np.uint8)
+        self.heat.setImage(self._heat_lut[index], autoLevels=False)
+        self.heat.setVisible(True)
 
     def _unit(self, y: float, x: float) -> Unit:
         return Unit(-1, 0, int(y), int(x))
@@ -389,6 +502,18 @@ class InputPanel(QtWidgets.QFrame):
             self.padding_marker.setVisible(True)
         else:
             self.padding_marker.setVisible(False)
+
+
+def _heat_lut() -> np.ndarray:
+    """256 RGBA colours for heat 0..1: clear below a fifth, then red through orange to yellow, up to
+    80% opaque: the picture stays readable under the cool parts, the hot parts glow."""
+    ramp = np.linspace(0, 1, 256)
+    table = np.zeros((256, 4), np.uint8)
+    table[:, 0] = 255
+    table[:, 1] = np.clip((ramp - 0.35) / 0.65, 0, 1) * 235
+    table[:, 2] = np.clip((ramp - 0.8) / 0.2, 0, 1) * 120
+    table[:, 3] = np.clip((ramp - 0.2) / 0.8, 0, 1) ** 0.7 * 205
+    return table
 
 
 __all__ = ["InputPanel", "LayerMapsPanel", "make_title"]
