@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from convviz import __version__
-from convviz.cli_support import fail, has_display, offscreen_platform, parse_size
+from convviz.cli_support import check_window_memory, fail, has_display, offscreen_platform, parse_size
 from convviz.core.budget import check_network
 from convviz.core.errors import ConvvizError
 from convviz.core.geometry import analyze
@@ -192,6 +192,7 @@ def gui_main(argv: Sequence[str]) -> int:
     notes: tuple[str, ...] = ()
     try:
         size = parse_size(args.size, what="--size")
+        check_window_memory(size)
         source = _source_from_args(args)
         if args.net:
             opened = open_network(args.net)
@@ -207,6 +208,8 @@ def gui_main(argv: Sequence[str]) -> int:
             from convviz.ui.settings import Settings
 
             settings = Settings()
+            if settings.problem:
+                skipped.append(settings.problem)
             if spec is None:
                 spec, network_path, preset, notes = restore_network(settings.get("network"), skipped)
             if source is None and not args.net:

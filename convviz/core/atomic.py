@@ -12,7 +12,7 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from convviz.core.errors import ConvvizError
+from convviz.core.errors import ConvvizError, os_error_words
 
 T = TypeVar("T")
 
@@ -21,24 +21,38 @@ class WriteError(ConvvizError):
     """A file that could not be written; the old file (if any) is untouched."""
 
 
+FULL_BELOW = 1 << 20  # bytes: a disk with less free than this counts as full
+
+
 def reason(error: OSError) -> str:
-    """An OSError in words a lecturer understands."""
-    code = error.errno
-    if code == errno.ENOSPC or code == errno.EDQUOT:
-        return "the disk is full"
-    if code in (errno.EACCES, errno.EPERM):
+    """An OSError met while writing, in words a lecturer understands, never "[Errno 30] ..."."""
+    if error.errno in (errno.EACCES, errno.EPERM):
         return "permission denied (the folder is not writable)"
-    if code == errno.EROFS:
-        return "the disk is read-only"
-    if code == errno.ENOENT:
+    if error.errno == errno.ENOENT:
         return "the folder does not exist"
-    if code == errno.EISDIR:
-        return "that is a folder"
-    if code == errno.ENAMETOOLONG:
-        return "the file name is too long"
-    if code == errno.EEXIST:
-        return "a file of that name is in the way"
-    return error.strerror or str(error)
+    return os_error_words(error)
+
+
+def free_bytes(path: str | os.PathLike[str]) -> int | None:
+    """Bytes free for this user on the disk that holds ``path`` (a file or a folder); None if unknown."""
+    path = Path(path)
+    try:
+        stats = os.statvfs(path if path.is_dir() else _folder(path))
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        return None
+    return stats.f_bavail * stats.f_frsize
+
+
+def full_disk(path: str | os.PathLike[str]) -> str | None:
+    """'the disk is full (12 KiB free)' if the disk holding ``path`` is (nearly) full, else None. For a
+    write that failed without an OS error (an encoder that only returns False, a file that reads back
+    short): said only when it is so, never as a guess."""
+    free = free_bytes(path)
+    if free is None or free >= FULL_BELOW:
+        return None
+    from convviz.core.budget import human_bytes
+
+    return f"the disk is full ({human_bytes(free)} free)"
 
 
 def _folder(target: Path) -> Path:
@@ -113,7 +127,8 @@ def replace_with_steps(target: str | os.PathLike[str], write: Callable[[Path], I
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
         if temporary.stat().st_size == 0:
-            raise WriteError(f"cannot save {target.name}: nothing was written (is the disk full?)")
+            why = full_disk(temporary) or "the writer wrote nothing"
+            raise WriteError(f"cannot save {target.name}: {why}; nothing was changed")
         if check is not None:
             yield from check(temporary)
         if target.exists():

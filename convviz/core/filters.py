@@ -40,10 +40,33 @@ FILTER_NAMES: tuple[str, ...] = tuple(FILTER_TITLES)
 
 
 def _binomial(n: int) -> np.ndarray:
-    row = np.array([1.0])
-    for _ in range(n - 1):
-        row = np.convolve(row, [1.0, 1.0])
+    """Row n - 1 of Pascal's triangle divided by its sum 2^(n-1): the binomial weights C(n-1, k) / 2^(n-1),
+    float64, for any n >= 1.
+
+    Worked in logarithms (log C(n-1, k+1) - log C(n-1, k) = log((n-1-k)/(k+1))), shifted so the centre is
+    exp(0): the integers themselves overflow float64 from n = 1,030 (the old repeated convolution gave
+    all zeros there, then NaN), and 2^(n-1) underflows. Tails far below the centre underflow to 0 as they
+    should. O(n) time and memory."""
+    if n <= 1:
+        return np.ones(1)
+    k = np.arange(n - 1, dtype=np.float64)
+    log_row = np.concatenate(([0.0], np.cumsum(np.log((n - 1 - k) / (k + 1)))))
+    row = np.exp(log_row - log_row.max())
+    row = (row + row[::-1]) / 2  # exactly symmetric (the running sum drifts by a few ulps)
     return row / row.sum()
+
+
+def check_filter(name: str, size: tuple[int, int]) -> None:
+    """SpecError if ``make_filter(name, size)`` would refuse; builds nothing (a 100,000 x 100,000 gaussian
+    is checked in microseconds, never allocated)."""
+    height, width = size
+    if name in ("identity", "box_blur", "gaussian"):
+        return
+    if name in _THREE_BY_THREE:
+        if height < 3 or width < 3:
+            raise SpecError(f"the {name} filter needs a kernel of at least 3x3, not {height}x{width}")
+        return
+    raise SpecError(f"unknown filter {name!r}; choose from {', '.join(FILTER_NAMES)}")
 
 
 def make_filter(name: str, size: tuple[int, int]) -> np.ndarray:
@@ -51,20 +74,18 @@ def make_filter(name: str, size: tuple[int, int]) -> np.ndarray:
 
     Raises SpecError if the filter is unknown or needs a bigger kernel (e.g. sobel_x at 1x1).
     """
+    check_filter(name, size)
     height, width = size
+    # built in float32 from the start: a big kernel is not held twice (float64, then its float32 copy)
     if name == "identity":
-        kernel = np.zeros((height, width))
+        kernel = np.zeros((height, width), dtype=np.float32)
         kernel[(height - 1) // 2, (width - 1) // 2] = 1.0
     elif name == "box_blur":
-        kernel = np.full((height, width), 1.0 / (height * width))
+        kernel = np.full((height, width), 1.0 / (height * width), dtype=np.float32)
     elif name == "gaussian":
-        kernel = np.outer(_binomial(height), _binomial(width))
-    elif name in _THREE_BY_THREE:
-        if height < 3 or width < 3:
-            raise SpecError(f"the {name} filter needs a kernel of at least 3x3, not {height}x{width}")
-        kernel = np.zeros((height, width))
+        kernel = np.outer(_binomial(height).astype(np.float32), _binomial(width).astype(np.float32))
+    else:
+        kernel = np.zeros((height, width), dtype=np.float32)
         top, left = (height - 3) // 2, (width - 3) // 2
         kernel[top:top + 3, left:left + 3] = _THREE_BY_THREE[name]
-    else:
-        raise SpecError(f"unknown filter {name!r}; choose from {', '.join(FILTER_NAMES)}")
-    return kernel.astype(np.float32)
+    return kernel

@@ -40,9 +40,14 @@ def regular_file(path: str | os.PathLike[str], what: str, error: type[ConvvizErr
 def read_limited(path: str | os.PathLike[str], what: str, limit: int,
                  error: type[ConvvizError] = ConvvizError) -> bytes:
     """The whole file, if it is a regular file of at most ``limit`` bytes (see ``regular_file``)."""
-    regular_file(path, what, error, limit)
+    size = regular_file(path, what, error, limit)
     try:
         with open(path, "rb") as handle:
-            return handle.read(limit + 1)[:limit]
+            # read(n) allocates n bytes first: ask for the size the file has (plus one, in case it grew),
+            # not the limit (64 MiB for every 200-byte network file)
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(limit + 1 - len(data))
+            return data[:limit]
     except OSError as problem:
         raise error(f"cannot read {Path(path).name}: {problem.strerror or problem}") from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from importlib.abc import Traversable
 
-from convviz.core.errors import ConvvizError
+from convviz.core.errors import ConvvizError, in_words
 
 PACKAGE = "convviz.resources"
 
@@ -39,7 +39,7 @@ def read_bytes(*parts: str) -> bytes:
         return item.read_bytes()
     except (OSError, ValueError) as error:
         name = "/".join(parts)
-        reason = "missing" if isinstance(error, FileNotFoundError) else f"unreadable ({error})"
+        reason = "missing" if isinstance(error, FileNotFoundError) else f"unreadable ({in_words(error)})"
         raise ResourceError(f"convviz's resource {name} is {reason}; reinstall convviz") from None
 
 

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,27 @@ from convviz.core.layers.params import describe_value, pair
 
 FORMAT_VERSION = 1
 MAX_LAYERS = 1000  # a network of more layers is not something a lecture shows (and costs time per frame)
+# JSON objects a network file may hold (one per layer, a few more): parsing stops at the next one, so a 64 MiB
+# file of four million {"type": "relu"} is refused in milliseconds, not after a second and 1.2 GB of dicts
+MAX_OBJECTS = 20 * MAX_LAYERS
+
+
+class _TooManyObjects(Exception):
+    pass
+
+
+def _counted_object():
+    """A json ``object_pairs_hook`` that makes dicts as json does, and stops after MAX_OBJECTS of them."""
+    count = 0
+
+    def make(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal count
+        count += 1
+        if count > MAX_OBJECTS:
+            raise _TooManyObjects
+        return dict(pairs)
+
+    return make
 _MODULE_NAME = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
 
 
@@ -321,13 +343,19 @@ class NetworkSpec:
     @classmethod
     def from_json(cls, text: str, source: str = "network file") -> NetworkSpec:
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_counted_object())
+        except _TooManyObjects:
+            raise SpecError(f"{source} holds more than {MAX_OBJECTS:,} JSON objects; a network file of up to "
+                            f"{MAX_LAYERS:,} layers has far fewer (reading stopped there)") from None
         except json.JSONDecodeError as error:
             raise SpecError(f"{source} is not valid JSON: {error.msg} at line {error.lineno}, "
                             f"column {error.colno}") from None
         except RecursionError:
             raise SpecError(f"{source} is nested too deeply to be a network file") from None
         except ValueError as error:  # e.g. an integer with more digits than Python converts
+            if "integer string conversion" in str(error):
+                raise SpecError(f"{source} is not a network file convviz can read: it holds a number of more than "
+                                f"{sys.get_int_max_str_digits():,} digits (no size or count is that long)") from None
             raise SpecError(f"{source} is not a network file convviz can read: {str(error)[:100]}") from None
         return cls.from_dict(data)
 

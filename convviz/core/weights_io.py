@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from convviz.core.editing import set_tensors
-from convviz.core.errors import SpecError
+from convviz.core.errors import SpecError, in_words
 from convviz.core.geometry import analyze
 from convviz.core.layers import layer_label, size_text
 from convviz.core.reading import regular_file
@@ -61,19 +61,49 @@ def load_layer_weights(spec: NetworkSpec, index: int, path: str | os.PathLike[st
     label = layer_label(index, spec.layers[index].type)
     if "weight" not in expected:
         raise SpecError(f"{label} has no weights")
-    try:
-        mapped = np.load(path, allow_pickle=False, mmap_mode="r")  # the header first: nothing big is read yet
-    except (OSError, ValueError, EOFError) as error:
-        reason = str(error)[:120] or type(error).__name__
-        raise SpecError(f"cannot read {path.name} as a .npy array ({reason})") from None
-    if not isinstance(mapped, np.ndarray):
-        raise SpecError(f"{path.name} holds several arrays (an .npz); save one array with np.save")
-    if mapped.ndim == 0:
+    shape = _npy_shape(path)  # from the header alone: a claim of 10^12 numbers is refused before any mapping
+    if not shape:
         raise SpecError(f"{path.name} holds a single number, not a {size_text(expected['weight'])} array for {label}")
-    if tuple(mapped.shape) != expected["weight"]:
-        raise SpecError(f"{path.name} holds a {size_text(mapped.shape)} array but {label} needs "
+    if shape != expected["weight"]:
+        raise SpecError(f"{path.name} holds a {size_text(shape)} array but {label} needs "
                         f"{size_text(expected['weight'])}")
+    try:
+        mapped = np.load(path, allow_pickle=False, mmap_mode="r")
+    except (OSError, ValueError, EOFError) as error:
+        raise SpecError(f"cannot read {path.name} as a .npy array ({in_words(error, 120)})") from None
     return set_tensors(spec, index, {"weight": _numbers(np.asarray(mapped), path.name)})
+
+
+def _npy_shape(path: Path) -> tuple[int, ...]:
+    """The shape a .npy file's header declares, once the header is known to be sound: SpecError for an .npz,
+    a file that is not a .npy, Python objects (never unpickled), or fewer bytes than the shape needs."""
+    from numpy.lib import format as npy
+
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(6)
+            if start[:2] == b"PK":
+                raise SpecError(f"{path.name} holds several arrays (an .npz); save one array with np.save")
+            handle.seek(0)
+            version = npy.read_magic(handle)
+            if version == (1, 0):
+                shape, fortran_order, dtype = npy.read_array_header_1_0(handle)
+            else:
+                shape, fortran_order, dtype = npy.read_array_header_2_0(handle)
+            offset = handle.tell()
+    except (OSError, ValueError, EOFError, SyntaxError) as error:
+        raise SpecError(f"{path.name} is not a .npy array ({in_words(error, 120)})") from None
+    if dtype.hasobject:
+        raise SpecError(f"{path.name} holds Python objects, not numbers (convviz never unpickles them)")
+    declared = math.prod(shape) * dtype.itemsize  # Python ints: no wrap-around for 2^62 x 2^62
+    present = path.stat().st_size - offset
+    if declared > present:
+        from convviz.core.budget import human_bytes
+
+        raise SpecError(f"{path.name} says it holds a {size_text(shape)} array of {dtype} "
+                        f"({human_bytes(declared)}), but the file has only {human_bytes(max(present, 0))} of "
+                        "numbers: it is cut short or not what it says")
+    return tuple(int(n) for n in shape)
 
 
 def layer_keys(spec: NetworkSpec, index: int) -> str:
@@ -100,8 +130,9 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
     for key, tensor in state.items():
         if not isinstance(key, str):
-            raise SpecError(f"{path.name}: the key {str(key)[:40]!r} is not a name; a state dict's keys are "
-                            "names like 'features.0.weight'")
+            shown = repr(key) if len(repr(key)) <= 40 else repr(key)[:37] + "..."
+            raise SpecError(f"{path.name}: the key {shown} ({type(key).__name__}) is not a name; a state dict's "
+                            "keys are names like 'features.0.weight'")
         if not isinstance(tensor, torch.Tensor):
             raise SpecError(f"{path.name}: '{key}' is a {type(tensor).__name__}, not a tensor")
         if tensor.is_meta or tensor.layout != torch.strided:

@@ -208,13 +208,32 @@ def pad_amounts(padding: object, kernel: Pair, dilation: Pair = (1, 1)) -> tuple
 
 
 def nearest_fitting_padding(window: WindowGeometry, axis: int) -> int | None:
-    """The smallest symmetric padding below the kernel size that makes the stride fit, if any."""
+    """The symmetric padding P below the (dilated) kernel size F nearest the current one (the smaller on a
+    tie) that makes the stride fit: N - F + 2P >= 0 and divisible by S. None if there is none.
+
+    Arithmetic, not a search: 2P = F - N (mod S) is a residue class P = p0 (mod m), with m = S / gcd(2, S),
+    so a dilation of 10^9 (F = 2*10^9 + 1) costs the same as 3x3."""
     n, f, s = window.input_size[axis], window.effective_kernel[axis], window.stride[axis]
     current = window.padding[axis]
-    candidates = [p for p in range(0, f) if n - f + 2 * p >= 0 and (n - f + 2 * p) % s == 0]
-    if not candidates:
+    lowest, highest = max(0, -((n - f) // 2)), f - 1  # N - F + 2P >= 0; P < F
+    need = (f - n) % s  # 2P = need (mod S)
+    if s % 2 == 0:
+        if need % 2:
+            return None  # 2P is even, and so is everything congruent to it modulo an even S
+        step, first_residue = s // 2, need // 2 % (s // 2)
+    else:
+        step, first_residue = s, need * pow(2, -1, s) % s  # 2 has an inverse modulo an odd S
+    first = lowest + (first_residue - lowest) % step
+    if first > highest:
         return None
-    return min(candidates, key=lambda p: (abs(p - current), p))
+    last = highest - (highest - first_residue) % step
+    if current <= first:
+        return first
+    if current >= last:
+        return last
+    below = current - (current - first_residue) % step
+    above = below if below == current else below + step
+    return below if current - below <= above - current else above
 
 
 def conv_output_size(n: int, f: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> float:

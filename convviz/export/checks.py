@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from pathlib import Path
 
-from convviz.core.atomic import WriteError
+from convviz.core.atomic import WriteError, full_disk
 
 Size = tuple[int, int]  # (width, height) in pixels, the way image files state it
 
@@ -26,19 +26,46 @@ def _refuse(name: str, why: str) -> WriteError:
     return WriteError(f"cannot save {name}: {why}; nothing was changed")
 
 
+def _cut_short(path: Path, name: str, what: str, error: object = None) -> WriteError:
+    """A written file that does not read back: ``what`` went wrong, the decoder's words, and whether the
+    disk is full (said only when it is: the file may as well be too large for the decoder)."""
+    detail = str(error).strip().splitlines()[0][:120] if error is not None and str(error).strip() else ""
+    full = full_disk(path)
+    return _refuse(name, what + (f" ({detail})" if detail else "") + (f": {full}" if full else ""))
+
+
 def check_image(path: Path, size: Size, name: str | None = None) -> None:
     """``path`` decodes completely (every pixel) to an image of ``size`` (width, height)."""
     from PIL import Image
 
     name = name or path.name
-    try:
-        with Image.open(path) as image:
-            image.load()
-            found = image.size
-    except (OSError, SyntaxError, ValueError) as error:  # Pillow: truncated, not an image, broken chunk
-        raise _refuse(name, f"the written picture could not be read back ({error}; is the disk full?)") from None
+    if size[0] * size[1] > Image.MAX_IMAGE_PIXELS:
+        found = _large_image_size(path, name)  # Pillow would refuse it as a "decompression bomb": our own file
+    else:
+        try:
+            with Image.open(path) as image:
+                image.load()
+                found = image.size
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:  # truncated, broken
+            raise _cut_short(path, name, "the written picture could not be read back", error) from None
     if found != tuple(size):
         raise _refuse(name, f"the written picture is {found[0]}x{found[1]} pixels, not {size[0]}x{size[1]}")
+
+
+def _large_image_size(path: Path, name: str) -> tuple[int, int]:
+    """(width, height) of a picture beyond Pillow's pixel limit, decoded completely by OpenCV (its own limit,
+    2^30 pixels, is beyond the largest frame convviz makes)."""
+    import cv2
+    import numpy as np
+
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    except (OSError, cv2.error, MemoryError) as error:
+        raise _cut_short(path, name, "the written picture could not be read back", error) from None
+    if image is None:
+        raise _cut_short(path, name, "the written picture could not be read back")
+    return image.shape[1], image.shape[0]
 
 
 def check_svg(path: Path, name: str | None = None) -> None:
@@ -47,7 +74,7 @@ def check_svg(path: Path, name: str | None = None) -> None:
     try:
         root = ElementTree.parse(path).getroot()
     except (ElementTree.ParseError, OSError) as error:
-        raise _refuse(name, f"the written SVG is not complete ({error}; is the disk full?)") from None
+        raise _cut_short(path, name, "the written SVG is not complete", error) from None
     if not root.tag.endswith("svg"):
         raise _refuse(name, "the written file is not an SVG picture")
 
@@ -84,8 +111,8 @@ def _check_gif(path: Path, frames: int, size: Size, name: str) -> Iterator[tuple
                 except EOFError:
                     break
     except (OSError, SyntaxError, ValueError) as error:
-        raise _refuse(name, f"the written clip breaks off after {decoded} of {frames} frames ({error}; "
-                            "is the disk full?)") from None
+        raise _cut_short(path, name, f"the written clip breaks off after {decoded} of {frames} frames",
+                         error) from None
     if decoded != frames:
         raise _refuse(name, f"the written clip has {decoded} frames, not {frames}")
 
@@ -96,7 +123,7 @@ def _check_video(path: Path, frames: int, size: Size, name: str) -> Iterator[tup
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
-            raise _refuse(name, "the written video cannot be opened (it is incomplete: is the disk full?)")
+            raise _cut_short(path, name, "the written video cannot be opened: it is incomplete")
         width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
         if (width, height) != tuple(size):
@@ -108,7 +135,7 @@ def _check_video(path: Path, frames: int, size: Size, name: str) -> Iterator[tup
     finally:
         capture.release()
     if decoded != frames:
-        raise _refuse(name, f"the written video has {decoded} frames, not {frames} (is the disk full?)")
+        raise _cut_short(path, name, f"the written video has {decoded} frames, not {frames}")
 
 
 def same_bytes_steps(copy: Path, original: Path, name: str | None = None,
@@ -118,7 +145,7 @@ def same_bytes_steps(copy: Path, original: Path, name: str | None = None,
     name = name or copy.name
     total = os.path.getsize(original)
     if os.path.getsize(copy) != total:
-        raise _refuse(name, "the copy is shorter than the recording (is the disk full?)")
+        raise _cut_short(copy, name, "the copy is shorter than the recording")
     done = 0
     with open(copy, "rb") as first, open(original, "rb") as second:
         while True:

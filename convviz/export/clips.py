@@ -33,6 +33,7 @@ from convviz.export.checks import check_clip_steps, same_bytes_steps
 CLIP_SUFFIXES = (".gif", ".mp4")
 MIN_GIF_CENTISECONDS = 2  # browsers show shorter GIF frames for 0.1 s
 FPS_RANGE = (2.0, 30.0)  # what an MP4 recorded at an unknown rate is clamped to
+MAX_SIDE = {".gif": 65_535, ".mp4": 8_190}  # pixels: GIF stores sizes in 16 bits; MPEG-4 part 2 (mp4v) < 8192
 
 
 class ExportError(ConvvizError):
@@ -70,6 +71,16 @@ def check_clip_name(target: str | os.PathLike[str]) -> Path:
     if target.suffix.lower() not in CLIP_SUFFIXES:
         raise ExportError(f"clips are saved as {' or '.join(CLIP_SUFFIXES)}, not {target.suffix or 'no extension'}")
     return target
+
+
+def check_clip_size(target: str | os.PathLike[str], size: tuple[int, int]) -> None:
+    """ExportError if a clip of ``size`` (width, height) cannot be stored in ``target``'s format."""
+    suffix = Path(target).suffix.lower()
+    largest = MAX_SIDE.get(suffix)
+    if largest is not None and max(size) > largest:
+        kind, other = ("an MP4", " (a GIF can be larger)") if suffix == ".mp4" else ("a GIF", "")
+        raise ExportError(f"the frames are {size[0]}x{size[1]} pixels, but {kind} can be at most {largest:,} "
+                          f"pixels a side{other}; use a smaller scale or window")
 
 
 class ClipStream(Protocol):
@@ -136,6 +147,8 @@ class GifStream(_Fit):
         from PIL import GifImagePlugin, Image
 
         rgb = self.fit(rgb)
+        if self._previous is None:
+            check_clip_size(self.path, (rgb.shape[1], rgb.shape[0]))
         start = round(self.seconds * 100)
         self.seconds += seconds
         centiseconds = max(MIN_GIF_CENTISECONDS, round(self.seconds * 100) - start)
@@ -188,6 +201,7 @@ class Mp4Stream(_Fit):
             self._even = (width - width % 2, height - height % 2)  # mp4v wants even sizes
             if min(self._even) < 2:
                 raise ExportError("the picture is too small for a video")
+            check_clip_size(self.path, self._even)
             writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, self._even)
             if not writer.isOpened():
                 raise ExportError(f"OpenCV could not open an MP4 writer for {self.path.name}")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from convviz.core.atomic import WriteError, replace_with
+from convviz.core.atomic import WriteError, full_disk, replace_with
 from convviz.export.checks import check_image, check_svg
 from convviz.export.figure import controls_hidden, figure_rect, thicker_lines, whole_rect
 
@@ -64,8 +64,24 @@ def image_to_rgb(image: QtGui.QImage) -> np.ndarray:
 
 
 def _write_image(image: QtGui.QImage, path: Path, file_format: str, name: str) -> None:
+    """Qt's writer says only True or False: the message says what is known (a full disk, a format Qt
+    cannot write, a picture too large for the format), never a guess."""
     if not image.save(str(path), file_format):
-        raise WriteError(f"cannot save {name}: writing the picture failed (is the disk full?); nothing was changed")
+        raise WriteError(f"cannot save {name}: {_why_not_written(image, path, file_format)}; nothing was changed")
+
+
+def _why_not_written(image: QtGui.QImage, path: Path, file_format: str) -> str:
+    writable = {bytes(f.data()).decode().upper() for f in QtGui.QImageWriter.supportedImageFormats()}
+    if file_format.upper() not in writable:
+        return f"convviz cannot write {file_format} pictures (it writes {', '.join(sorted(writable))})"
+    size = f"{image.width()}x{image.height()}"
+    if image.isNull():
+        return "the picture is empty (there was not enough memory to render it)"
+    limits = {"JPG": 65_535, "JPEG": 65_535, "WEBP": 16_383}
+    largest = limits.get(file_format.upper())
+    if largest is not None and max(image.width(), image.height()) > largest:
+        return f"a {file_format} picture can be at most {largest:,} pixels a side, and this one is {size}"
+    return full_disk(path) or f"Qt's {file_format} writer failed on the {size} picture"
 
 
 def save_image(image: QtGui.QImage, target: str | os.PathLike[str]) -> Path:

@@ -226,11 +226,15 @@ def shrink(maps: np.ndarray, factor: int, out: np.ndarray | None = None) -> np.n
     if factor == 1:
         return maps.astype(np.float32, copy=False)
     size = (width // factor, height // factor)
-    hwc = maps.transpose(1, 2, 0)
-    if channels > 512 or not hwc.flags.c_contiguous or hwc.dtype != np.float32:
+    # cropped to whole blocks: an exact factor is also what OpenCV 5 needs for more than 4 channels (its area
+    # resize at a fractional scale asserts "cn <= 4", and every map of an odd size stopped being drawn)
+    hwc = maps.transpose(1, 2, 0)[: size[1] * factor, : size[0] * factor]
+    # OpenCV takes rows at any distance, but each row's pixels and channels packed (the crop keeps that)
+    packed_rows = hwc.dtype == np.float32 and hwc.strides[2] == 4 and hwc.strides[1] == 4 * channels
+    if channels > 512 or not packed_rows:
         if channels > 512:  # OpenCV's channel limit: one map at a time
             small = np.stack([cv2.resize(np.ascontiguousarray(m, dtype=np.float32), size,
-                                         interpolation=cv2.INTER_AREA) for m in maps])
+                                         interpolation=cv2.INTER_AREA) for m in hwc.transpose(2, 0, 1)])
             if out is not None:
                 out[...] = small.transpose(1, 2, 0)
                 return out.transpose(2, 0, 1)

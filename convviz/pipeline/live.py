@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convviz.core.errors import ConvvizError
+from convviz.core.errors import ConvvizError, in_words
 from convviz.core.spec import NetworkSpec
 from convviz.pipeline.engine import Computed, Engine, FrameResult
 from convviz.sources.base import Frame, FrameSource
@@ -230,14 +230,14 @@ class LivePipeline:
                 changed = True
             except Exception as error:  # torch refused it (memory, a size it cannot do): keep the old one
                 traceback.print_exc()
-                self.on_network_refused(requests.spec, f"cannot build {requests.spec.name}: {error}; the previous "
-                                                       "network keeps running")
+                self.on_network_refused(requests.spec, f"cannot build {requests.spec.name}: {in_words(error)}; "
+                                                       "the previous network keeps running")
         if requests.device is not None:
             try:
                 self.engine.set_device(requests.device)
                 changed = True
             except Exception as error:
-                self.on_error(f"cannot move the network to {requests.device}: {error}")
+                self.on_error(f"cannot move the network to {requests.device}: {in_words(error)}")
         if requests.frozen is not None:
             self.frozen = requests.frozen
             changed = True
@@ -298,7 +298,7 @@ class LivePipeline:
                 computed = self.engine.compute(frame, self._source.describe())
             except Exception as error:  # never let the thread die mid-lecture
                 traceback.print_exc()
-                self.on_error(f"could not compute this frame: {error}")
+                self.on_error(f"could not compute this frame: {in_words(error)}")
                 if self._source.live:
                     self.source_ok = False  # no error at frame rate: Retry restarts it
                 continue
@@ -342,7 +342,7 @@ class LivePipeline:
                 result = self.engine.paint(job)
             except Exception as error:
                 traceback.print_exc()
-                self.on_error(f"could not draw this frame: {error}")
+                self.on_error(f"could not draw this frame: {in_words(error)}")
                 continue
             with self._wake:
                 while self._in_flight and not self._stopping:

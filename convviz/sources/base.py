@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from convviz.core.errors import ConvvizError, SourceError
+from convviz.core.errors import ConvvizError, SourceError, in_words
 from convviz.core.preprocess import to_rgb8
 
 
@@ -181,7 +181,7 @@ class Reader:
         except ConvvizError as error:
             self.fail(str(error))
         except Exception as error:  # an OpenCV error inside a driver: a message, not a dead thread
-            self.fail(f"{self.label} stopped: {error}")
+            self.fail(f"{self.label} stopped: {in_words(error)}")
         finally:
             for capture in reversed(self._captures):
                 _release_quietly(capture)

@@ -77,7 +77,14 @@ def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str
     window = MainWindow(spec, source, device=device, theme=THEMES[theme_name], network_path=network_path,
                         preset=preset)
     if messages:
-        window.show_message("; ".join(messages), 20000)
+        notes = "; ".join(messages)
+        window.show_message(notes, 20000)
+
+        def again(sequence: int) -> None:  # the first frame's routine messages ("Input: ...") would hide them
+            window.frameShown.disconnect(again)
+            window.show_message(notes, 20000)
+
+        window.frameShown.connect(again)
     window.resize(*size)
     if restore:
         window.restore_arrangement()
@@ -112,11 +119,21 @@ def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str
             save_window_grab(window, snapshot)
             print(f"convviz: saved {snapshot}")
             status["code"] = 0
-        except (OSError, ConvvizError) as error:
+        except ConvvizError as error:
             print(f"convviz: {error}", file=sys.stderr)
             status["code"] = 2
-        window.close()
-        app.quit()
+        except OSError as error:
+            from convviz.core.atomic import reason
+
+            print(f"convviz: cannot save {snapshot.name}: {reason(error)}", file=sys.stderr)
+            status["code"] = 2
+        except MemoryError:
+            print(f"convviz: cannot save {snapshot.name}: not enough memory for a picture of the "
+                  f"{window.width()}x{window.height()} window", file=sys.stderr)
+            status["code"] = 2
+        finally:  # whatever happened, the snapshot run ends now (not 120 s later with "no frame was drawn")
+            window.close()
+            app.quit()
 
     def too_slow() -> None:
         print("convviz: no frame was drawn in time; no snapshot saved", file=sys.stderr)

@@ -23,7 +23,7 @@ from PySide6 import QtCore, QtWidgets
 from superqt.utils import create_worker
 
 from convviz.core.atomic import WriteError, reason, remove_quietly
-from convviz.core.errors import ConvvizError
+from convviz.core.errors import ConvvizError, in_words
 from convviz.export.clips import CLIP_SUFFIXES, ClipInfo, ExportError, Progress, save_clip_steps
 from convviz.export.frames import (
     SCALES,
@@ -318,7 +318,7 @@ class ExportControls:
         self.window.show_message(f"Saved {path}{detail}")
 
     def _failed(self, error: Exception) -> None:
-        text = str(error) if isinstance(error, ConvvizError) else f"could not write the clip: {error}"
+        text = str(error) if isinstance(error, ConvvizError) else f"could not write the clip: {in_words(error)}"
         if self.last_clip is not None and self.last_clip.path.exists():
             text = f"{text}; {KEPT}"
         else:

@@ -19,6 +19,19 @@ if TYPE_CHECKING:
     from convviz.ui.main_window import MainWindow
 
 
+def _named_path(text: str) -> Path | None:
+    """The path a pasted text names, if it names something that exists (a sentence, 100,000 characters or a
+    name with a NUL byte names nothing; asking the file system about them raises)."""
+    text = text.strip()
+    if not text or len(text) > 4096 or "\n" in text:
+        return None
+    try:
+        path = Path(text)
+        return path if path.exists() else None
+    except (OSError, ValueError):  # a name too long for the file system, an embedded NUL
+        return None
+
+
 class LiveControls:
     """Everything about where pictures come from, for one MainWindow."""
 
@@ -139,8 +152,9 @@ class LiveControls:
             for url in mime.urls():
                 if url.isLocalFile():
                     return self.open_path(url.toLocalFile())
-        if mime is not None and mime.hasText() and Path(mime.text().strip()).is_file():
-            return self.open_path(mime.text().strip())
+        named = _named_path(mime.text()) if mime is not None and mime.hasText() else None
+        if named is not None:
+            return self.open_path(named)  # a file, or a pipe or device that open_path refuses in words
         self.window.show_error("The clipboard holds no picture to paste")
         return False
 

@@ -392,7 +392,8 @@ class MainWindow(QtWidgets.QMainWindow):
         style_label(self.error_banner, theme.error, theme.title_pt * 0.9, True)
         self.editor.theme = theme
         self.editor.refresh()
-        self._panel_key = None  # the next result makes the layer panels again
+        self._panel_key = None  # the next result makes the layer panels again, in the new colours
+        self._discard_panels(0)
         current = self.tabs.currentIndex()
         self._build_views()
         for view, name in self.views.items():
@@ -475,16 +476,22 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---- results ------------------------------------------------------------------------------------
     def _rebuild_panels(self, result: FrameResult) -> None:
+        """One panel per working layer of the new network: the panels there are kept (an edit rarely
+        changes their number, and making one costs tens of milliseconds), the surplus removed."""
+        count = len(result.geometry.layers)
+        self._discard_panels(count)
         for panel in self.layer_panels:
-            panel.detach()
-            panel.setParent(None)
-            panel.deleteLater()
-        self.layer_panels = []
+            panel.reuse()
         if self._pages:
             self._pages = {}
             self.bridge.pipeline.set_pages(self._pages)
-        for index in range(len(result.geometry.layers)):
+        for index in range(len(self.layer_panels), count):
             panel = LayerMapsPanel(index, self.theme, self.selection, parent=self.maps_holder)
+            # on screen until the layout says otherwise: the layers shown now, else the first two rows (two
+            # rows fill the visible height); the others make their plots when they scroll into view
+            shown = self._shown_layers
+            panel.on_screen = (index in shown if shown is not None and self.tabs.currentIndex() == 0
+                               else index < 2 * self.panel_columns())
             panel.pageRequested.connect(self._page_requested)
             self.layer_panels.append(panel)
         self._columns = 0
@@ -504,6 +511,20 @@ class MainWindow(QtWidgets.QMainWindow):
         self.error_banner.setVisible(problem is not None)
         self._panel_key = _structure(result)
         self._size_panels()
+
+    def _discard_panels(self, keep: int) -> None:
+        """Throw away the layer panels from number ``keep`` on. The keyboard focus stays with the window:
+        a panel taken out with the focus in it would become the active window on its own, and the
+        window's one-key commands (T, F, Space) would stop working."""
+        focus = QtWidgets.QApplication.focusWidget()
+        for panel in self.layer_panels[keep:]:
+            if focus is not None and panel.isAncestorOf(focus):
+                self.setFocus()
+            panel.detach()
+            panel.hide()
+            panel.setParent(None)
+            panel.deleteLater()
+        self.layer_panels = self.layer_panels[:keep]
 
     def _page_requested(self, layer: int, first: int) -> None:
         """Another page of a layer's maps (VGG's 512): painted from the current frame at once."""
@@ -565,12 +586,20 @@ class MainWindow(QtWidgets.QMainWindow):
             shown = frozenset(panel.index for panel in self.layer_panels
                               if area.intersects(QtCore.QRect(panel.mapTo(viewport, QtCore.QPoint(0, 0)),
                                                               panel.size())))
+        arrived = [panel for panel in self.layer_panels if panel.index in shown and not panel.on_screen]
+        for panel in self.layer_panels:
+            panel.on_screen = panel.index in shown
         if shown != self._shown_layers:
             self._shown_layers = shown
-            self.bridge.pipeline.set_shown_layers(shown)
+            self.bridge.pipeline.set_shown_layers(shown)  # the current frame is painted again for them
+        elif arrived and self.result is not None:
+            for panel in arrived:  # already painted (e.g. a new panel in the place of an old one)
+                panel.show_result(self.result)
+        if any(panel.maps_made for panel in arrived):
+            QtCore.QTimer.singleShot(0, self._update_mosaic_aspect)
 
     def _update_mosaic_aspect(self) -> None:
-        views = [panel.maps for panel in self.layer_panels if panel.maps.isVisible()]
+        views = [panel.maps for panel in self.layer_panels if panel.maps_made and panel.maps.isVisible()]
         if not views:
             return
         def bar(view) -> float:  # the colour bar and its labels beside the maps (wider with a projector's fonts)

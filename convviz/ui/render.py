@@ -13,19 +13,40 @@ and the exit status is 2. A clip is encoded on a thread of its own while the nex
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from convviz.cli_support import fail, offscreen_platform, parse_size, progress
+from convviz.core.budget import (
+    BASE_BYTES,
+    BudgetError,
+    available_memory,
+    check_network,
+    human_bytes,
+    total_memory,
+)
 from convviz.core.errors import ConvvizError
+from convviz.core.geometry import analyze
 from convviz.core.presets import DEFAULT_PRESET, resolve_network
 
 VIEWS = ("conv", "pool", "activation", "maps")
 LAYOUT_OF = {"conv": "convolution", "pool": "pooling", "activation": "activation", "maps": "network"}
 MAX_STEPS = 400
 CAPTURES = ("figure", "view", "window")
+SCALE_RANGE = (0.25, 8.0)
+FPS_RANGE = (0.1, 60.0)  # steps per second (a GIF shows a frame for at least 2/100 s: it plays at most 50)
+MAX_FRAME_SIDE = 16_384  # pixels: as large as --size itself may be
+# memory per pixel of the largest frame while it is rendered and written, measured with
+# `/usr/bin/time -v convviz render --capture window --scale 4 --size 1600x1000` (25.6 million pixels):
+# PNG frames 6 bytes (the picture, its conversion, the PNG encoder), clips 34 (GIF) and 41 (MP4: the
+# recorder's queue of frames, the conversion, the encoder's own copies); with a margin
+BYTES_PER_PIXEL = {"frames": 8, "clip": 48}
+# names that look like a picture or a video file, not a folder for frames: --out frame.png is a mistake
+FILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".svg", ".webp", ".tif", ".tiff", ".avi", ".mov", ".mkv",
+                 ".webm", ".mpg", ".mpeg", ".m4v", ".wmv", ".ogv")
 
 
 def render_parser() -> argparse.ArgumentParser:
@@ -56,26 +77,70 @@ def _default_view(type_name: str) -> str:
     return {"convolution": "conv", "pooling": "pool", "activation": "activation"}.get(view or "", "maps")
 
 
+def check_numbers(args: argparse.Namespace) -> None:
+    """ConvvizError for a scale, frame rate or step count that cannot make a clip (0, negative, NaN)."""
+    low, high = SCALE_RANGE
+    if not (math.isfinite(args.scale) and low <= args.scale <= high):
+        raise ConvvizError(f"--scale must be a number from {low:g} to {high:g} (2 or 4 for slides), not {args.scale:g}")
+    low, high = FPS_RANGE
+    if not (math.isfinite(args.fps) and low <= args.fps <= high):
+        raise ConvvizError(f"--fps must be a number of steps per second from {low:g} to {high:g}, not {args.fps:g}")
+    if args.steps is not None and args.steps < 1:
+        raise ConvvizError(f"--steps must be at least 1, not {args.steps}")
+
+
+def output_kind(text: str) -> tuple[Path, bool]:
+    """(--out as a path, whether it is a clip); ConvvizError for an empty name, a file where a folder of
+    frames is meant, or a picture or video name that is not a clip."""
+    if not text.strip():
+        raise ConvvizError("--out needs a folder for PNG frames or a .gif / .mp4 file name")
+    out = Path(text)
+    if out.suffix.lower() in (".gif", ".mp4"):
+        return out, True
+    if out.suffix.lower() in FILE_SUFFIXES and not out.is_dir():
+        raise ConvvizError(f"--out {out.name}: render writes a folder of PNG frames (give a folder name) or a "
+                           f".gif / .mp4 clip, not a {out.suffix} file")
+    if out.exists() and not out.is_dir():
+        raise ConvvizError(f"--out {out} is a file; give a folder for PNG frames or a .gif / .mp4 name")
+    return out, False
+
+
+def check_frame_memory(size: tuple[int, int], scale: float, clip: bool) -> None:
+    """BudgetError, before any window opens, if frames of the window's ``size`` (width, height) at
+    ``scale`` would need more memory than is free, or are larger than any frame convviz makes."""
+    width, height = round(size[0] * scale), round(size[1] * scale)
+    pixels = width * height
+    need = BASE_BYTES + pixels * BYTES_PER_PIXEL["clip" if clip else "frames"]
+    free, total = available_memory(), total_memory()
+    made = (f"--scale {scale:g} of a {size[0]}x{size[1]} window makes frames of {width}x{height} pixels "
+            f"({pixels / 1e6:,.0f} million); {'a clip' if clip else 'PNG frames'} of them need{'s' if clip else ''} "
+            f"{human_bytes(need)} to render and write")
+    if need > free:
+        raise BudgetError(f"{made}; this machine has {human_bytes(total)} ({human_bytes(free)} free). Use a smaller "
+                          "--scale or --size.")
+    if max(width, height) > MAX_FRAME_SIDE:
+        raise BudgetError(f"{made}, and frames may be at most {MAX_FRAME_SIDE:,} pixels a side. Use a smaller "
+                          "--scale or --size.")
+
+
 def render_main(argv: Sequence[str]) -> int:
     args = render_parser().parse_args(argv)
     try:
+        check_numbers(args)
+        out, clip = output_kind(args.out)
+        size = parse_size(args.size, what="--size")
+        check_frame_memory(size, args.scale, clip)
         spec = resolve_network(args.net)
-        size = parse_size(args.size)
+        if not 1 <= args.layer <= len(spec.layers):
+            raise ConvvizError(f"--layer must be 1..{len(spec.layers)} for this network, not {args.layer}")
+        check_network(analyze(spec), spec.name)
         source = None
         if args.image:
             from convviz.sources.image import ImageSource
 
             source = ImageSource(args.image)
-        if not 1 <= args.layer <= len(spec.layers):
-            raise ConvvizError(f"--layer must be 1..{len(spec.layers)} for this network, not {args.layer}")
-        if not 0.25 <= args.scale <= 8:
-            raise ConvvizError("--scale must be between 0.25 and 8")
     except ConvvizError as error:
         return fail(str(error))
-    out = Path(args.out)
-    clip = out.suffix.lower() in (".gif", ".mp4")
-    if not clip and out.exists() and not out.is_dir():
-        return fail(f"--out {out} is a file; give a folder for PNG frames or a .gif / .mp4 name")
     view_name = args.view or _default_view(spec.layers[args.layer - 1].type)
     if not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = offscreen_platform(size)
@@ -115,13 +180,11 @@ def _render(spec, source, args, size, out: Path, clip: bool, view_name: str) -> 
             written = _render_frames(target, args, out, steps, show)
             print(f"convviz: wrote {written} PNG frames to {out}")
     except ConvvizError as error:  # WriteError, ExportError: the message says what and why
-        print(f"convviz: {error}", file=sys.stderr)
-        return 2
+        return fail(str(error))
     except OSError as error:
         from convviz.core.atomic import reason
 
-        print(f"convviz: {reason(error)}", file=sys.stderr)
-        return 2
+        return fail(f"cannot write {out.name}: {reason(error)}")
     finally:
         window.document.history.mark_saved()  # nothing to ask about: render never edits
         window.close()
@@ -152,13 +215,14 @@ def _render_clip(target, args, out: Path, steps: int, show) -> int:
     beside ``out``, decoded again, then renamed over ``out``. Returns the frames written."""
     from convviz.core.atomic import WriteError, replace_with_steps
     from convviz.export.checks import check_clip_steps
-    from convviz.export.clips import check_clip_name
+    from convviz.export.clips import check_clip_name, check_clip_size
     from convviz.export.frames import capture_rect, image_to_rgb, render_widget
     from convviz.export.recorder import ClipRecorder
 
     check_clip_name(out)
     figure = args.capture == "figure"
     rect = capture_rect(target, figure)  # one size for every frame
+    check_clip_size(out, (max(1, round(rect.width() * args.scale)), max(1, round(rect.height() * args.scale))))
     finished = []
 
     def write(temporary: Path):

@@ -320,7 +320,9 @@ def test_the_unit_under_the_pointer_is_marked_big_enough_and_in_the_fully_connec
     pixel_w, pixel_h = panel._view_pixel()
     assert mark.rect().width() / pixel_w >= 14 - 0.5 and mark.rect().height() / pixel_h >= 14 - 0.5
     for index in (11, 13, 14):  # fully connected, ReLU, fully connected: flat layers after the unit
-        assert win.layer_panels[index].bar_mark.isVisible(), index
+        chart = win.layer_panels[index]
+        win.maps_scroll.ensureWidgetVisible(chart)  # a panel makes its plot when it comes on screen
+        qtbot.waitUntil(lambda chart=chart: chart.on_screen and chart.bar_mark.isVisible(), timeout=10000)
     win.selection.set_hover(Unit(13, 4, 0, 0))  # the fifth unit of the last fully connected layer
     chart = win.layer_panels[13]
     assert chart.bar_mark.isVisible() and chart.bar_mark.rect().center().x() == pytest.approx(4.0)

@@ -9,7 +9,7 @@ import numpy as np
 from convviz.core.connectivity import Sliding
 from convviz.core.errors import GeometryError, SpecError
 from convviz.core.explain import check_slides, number_of, stride_warning
-from convviz.core.filters import make_filter
+from convviz.core.filters import check_filter, make_filter
 from convviz.core.layers.base import (
     LayerType,
     Shape,
@@ -43,8 +43,12 @@ def hand_made_weights(names: list[str], in_per_group: int, kernel: tuple[int, in
     """Each output channel's named filter on every input channel it sees, divided by that channel count
     so the output keeps the input's range (identity on RGB gives grey)."""
     weight = np.empty((len(names), in_per_group, *kernel), dtype=np.float32)
+    filters: dict[str, np.ndarray] = {}  # each name built once, however many filters use it
     for out_channel, name in enumerate(names):
-        weight[out_channel] = make_filter(name, kernel) / in_per_group
+        if name not in filters:
+            filters[name] = make_filter(name, kernel)
+            filters[name] /= in_per_group
+        weight[out_channel] = filters[name]  # the same kernel on every input channel (broadcast)
     return weight
 
 
@@ -125,7 +129,7 @@ class Conv2d(LayerType):
                             "channels; give one name per output channel", index, "init")
         for name in set(names) - {"kaiming"}:
             try:
-                make_filter(name, window.kernel)
+                check_filter(name, window.kernel)  # names and sizes only: info never builds weights
             except SpecError as error:
                 raise SpecError(f"{label}: {error.message}", index, "init") from None
         shapes = self.tensor_shapes(layer, input_shape)

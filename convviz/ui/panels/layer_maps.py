@@ -87,37 +87,90 @@ class LayerMapsPanel(QtWidgets.QFrame):
         pager_row.setStretch(1, 1)
         self.pager.setVisible(False)
         box.addWidget(self.pager)
-        self.maps = ImageView(theme, colour_bar=True)
-        self.maps.hovered.connect(self._hovered)
-        self.maps.clicked.connect(self._clicked)
-        self.maps.left.connect(lambda: self._leave())
+        self._box = box
+        # the maps' view and the bars' plot are made when first needed on screen: a pyqtgraph plot costs
+        # 40-90 ms to make, and a network of 1,000 layers made 1,000 of each (90 s of a frozen window)
+        self._maps: ImageView | None = None
+        self._bars: pg.PlotWidget | None = None
+        self._bar_item: pg.BarGraphItem | None = None
+        self._bar_mark: QtWidgets.QGraphicsRectItem | None = None
+        self._drawn_as = "maps"  # or "bars": what the layer's output is shown as
+        self.on_screen = False  # set by the window: the panel lies in the visible part of the scroll area
         self._marks: list[QtWidgets.QGraphicsRectItem] = []
         self.related: Related | None = None
         self.network_geometry: NetworkGeometry | None = None
-        self.bars = pg.PlotWidget(background=theme.panel)
-        self.bars.setMouseEnabled(False, False)
-        self.bars.setMenuEnabled(False)
-        self.bars.hideButtons()
-        tick_font = QtGui.QFont()
-        tick_font.setPointSizeF(theme.text_pt)
-        for axis in ("left", "bottom"):
-            self.bars.getAxis(axis).setTextPen(theme.foreground)
-            self.bars.getAxis(axis).setStyle(tickFont=tick_font)
-        # room above the chart for its top number, which sits half a line over its tick
-        self.bars.getPlotItem().setContentsMargins(2, QtGui.QFontMetrics(tick_font).height() // 2 + 2, 2, 2)
-        self.bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
-        self.bars.addItem(self.bar_item)
-        self.bar_mark = QtWidgets.QGraphicsRectItem()  # the unit chosen, or all units linked to it
-        self.bar_mark.setZValue(10)
-        self.bar_mark.setVisible(False)
-        self.bars.addItem(self.bar_mark, ignoreBounds=True)  # its pen must not widen the chart's range
-        self.bars.scene().sigMouseMoved.connect(self._bars_hovered)
-        self.bars.scene().sigMouseClicked.connect(self._bars_clicked)
-        self.bars.setVisible(False)
-        box.addWidget(self.maps, 1)
-        box.addWidget(self.bars, 1)
         self.setMinimumHeight(220)
         self.selection.listen(self._selection_changed)
+        self.shown_sequence = -1
+
+    @property
+    def maps(self) -> ImageView:
+        """The maps' view (made on first use)."""
+        if self._maps is None:
+            maps = ImageView(self.theme, colour_bar=True)
+            maps.hovered.connect(self._hovered)
+            maps.clicked.connect(self._clicked)
+            maps.left.connect(lambda: self._leave())
+            self._box.addWidget(maps, 1)  # a child first: shown without a parent it would be a window of its own
+            maps.setVisible(self._drawn_as == "maps")
+            self._maps = maps
+        return self._maps
+
+    @property
+    def maps_made(self) -> bool:
+        return self._maps is not None
+
+    @property
+    def bars(self) -> pg.PlotWidget:
+        """The bar chart of a flat output (made on first use, with the values it has)."""
+        if self._bars is None:
+            theme = self.theme
+            bars = pg.PlotWidget(background=theme.panel)
+            bars.setMouseEnabled(False, False)
+            bars.setMenuEnabled(False)
+            bars.hideButtons()
+            tick_font = QtGui.QFont()
+            tick_font.setPointSizeF(theme.text_pt)
+            for axis in ("left", "bottom"):
+                bars.getAxis(axis).setTextPen(theme.foreground)
+                bars.getAxis(axis).setStyle(tickFont=tick_font)
+            # room above the chart for its top number, which sits half a line over its tick
+            bars.getPlotItem().setContentsMargins(2, QtGui.QFontMetrics(tick_font).height() // 2 + 2, 2, 2)
+            self._bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
+            bars.addItem(self._bar_item)
+            self._bar_mark = QtWidgets.QGraphicsRectItem()  # the unit chosen, or all units linked to it
+            self._bar_mark.setZValue(10)
+            self._bar_mark.setVisible(False)
+            bars.addItem(self._bar_mark, ignoreBounds=True)  # its pen must not widen the chart's range
+            bars.scene().sigMouseMoved.connect(self._bars_hovered)
+            bars.scene().sigMouseClicked.connect(self._bars_clicked)
+            self._box.addWidget(bars, 1)
+            bars.setVisible(self._drawn_as == "bars")
+            self._bars = bars
+            if self.values is not None and self.values.ndim == 1:
+                self._draw_bars(self.values)
+        return self._bars
+
+    @property
+    def bar_item(self) -> pg.BarGraphItem:
+        self.bars  # noqa: B018 (made with its plot)
+        assert self._bar_item is not None
+        return self._bar_item
+
+    @property
+    def bar_mark(self) -> QtWidgets.QGraphicsRectItem:
+        self.bars  # noqa: B018 (made with its plot)
+        assert self._bar_mark is not None
+        return self._bar_mark
+
+    def reuse(self) -> None:
+        """The panel will show another network's layer of the same number: forget this one's picture."""
+        self.layout_ = None
+        self.values = None
+        self.first_channel = 0
+        self._requested = None
+        self._total = 0
+        self.pager.setVisible(False)
         self.shown_sequence = -1
 
     # ---- drawing --------------------------------------------------------------------------------
@@ -139,15 +192,21 @@ class LayerMapsPanel(QtWidgets.QFrame):
         output = result.outputs[self.index]
         image = result.images[self.index]
         self.values = output
+        made = self._maps is not None or self._bars is not None
         if output.ndim == 3:
-            self.maps.setVisible(True)
-            self.bars.setVisible(False)
+            self._drawn_as = "maps"
+            if self._bars is not None:
+                self._bars.setVisible(False)
+            if self._maps is not None:
+                self._maps.setVisible(True)
             if image is not None:  # None: not painted while off screen; the next frame brings it
-                self.layout_ = image.layout
+                self.layout_ = image.layout  # where the maps are (the linked panels) even before there is a plot
                 self.first_channel = image.first_channel
                 self._total = image.channels
                 if self._requested == image.first_channel:
                     self._requested = None
+            if image is not None and (self.on_screen or made):
+                self.maps.setVisible(True)
                 self.maps.set_image(image.rgba)
                 self.maps.set_range(image.half_range)
                 paged = image.channels > image.layout.channels or image.first_channel > 0
@@ -159,15 +218,22 @@ class LayerMapsPanel(QtWidgets.QFrame):
                     self.page_next.setEnabled(last < image.channels)
         else:
             self.layout_ = None
-            self.maps.setVisible(False)
-            self.bars.setVisible(True)
-            x = np.arange(len(output))
-            brushes = [self.theme.accent if v >= 0 else self.theme.window for v in output]
-            self.bar_item.setOpts(x=x, height=output, width=0.8, brushes=brushes)
-            self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
-            self._number_bars(len(output))
+            self._drawn_as = "bars"
+            self.pager.setVisible(False)
+            if self._maps is not None:
+                self._maps.setVisible(False)
+            if self.on_screen or made:
+                self.bars.setVisible(True)
+                self._draw_bars(output)
         self.shown_sequence = result.sequence
         self._selection_changed(self.selection)
+
+    def _draw_bars(self, output: np.ndarray) -> None:
+        x = np.arange(len(output))
+        brushes = [self.theme.accent if v >= 0 else self.theme.window for v in output]
+        self.bar_item.setOpts(x=x, height=output, width=0.8, brushes=brushes)
+        self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
+        self._number_bars(len(output))
 
     def _number_bars(self, count: int) -> None:
         """Unit numbers under the bars, counted from 1 as a person counts, as many as fit apart."""
@@ -184,7 +250,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
-        if self.values is not None and self.values.ndim == 1:
+        if self._bars is not None and self.values is not None and self.values.ndim == 1:
             self._number_bars(len(self.values))
 
     def _turn(self, direction: int) -> None:
@@ -200,7 +266,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
     # ---- pointer --------------------------------------------------------------------------------
     def _bar_at(self, scene_pos: QtCore.QPointF) -> Unit | None:
         """The unit of a flat layer (a bar) under the pointer."""
-        if self.values is None or self.values.ndim != 1 or not self.bars.isVisible():
+        if self.values is None or self.values.ndim != 1 or self._bars is None or not self._bars.isVisible():
             return None
         view = self.bars.getPlotItem().getViewBox()
         if not view.sceneBoundingRect().contains(scene_pos):
@@ -253,7 +319,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         related, layout = self.related, self.layout_
         used = 0
         empty = related is not None and (related.box[2] <= related.box[0] or related.box[3] <= related.box[1])
-        if related is not None and layout is not None and not empty:
+        if related is not None and layout is not None and not empty and self._maps is not None:  # marks need a plot
             colour = {"unit": self.theme.accent, "field": self.theme.field, "reach": self.theme.window,
                       "whole": self.theme.field}[related.kind]
             top, left, bottom, right = related.box
@@ -284,8 +350,9 @@ class LayerMapsPanel(QtWidgets.QFrame):
         """A flat layer (fully connected, softmax): the chosen bar framed, or, for a unit of another
         layer, the whole chart (every unit of a dense layer is linked to every unit before it)."""
         values = self.values
-        if unit is None or values is None or values.ndim != 1 or not self.bars.isVisible():
-            self.bar_mark.setVisible(False)
+        if unit is None or values is None or values.ndim != 1 or self._bars is None or not self._bars.isVisible():
+            if self._bar_mark is not None:
+                self._bar_mark.setVisible(False)
             return
         count = len(values)
         low, high = min(0.0, float(values.min())), max(0.0, float(values.max()))
