@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convviz.core.compute import Activations, Runner
 from convviz.core.geometry import NetworkGeometry, analyze
 from convviz.core.preprocess import Prepared, prepare
 from convviz.core.spec import NetworkSpec
-from convviz.pipeline.display import LayerImage, MosaicPainter
+from convviz.pipeline.display import ColourScale, LayerImage, MosaicPainter
 from convviz.sources.base import Frame
 from convviz.sources.patterns import TOY_LIMIT, toy_prepared
+
+if TYPE_CHECKING:  # torch is imported by the compute thread, after the window is up
+    from convviz.core.compute import Activations, Runner
 
 MAP_PAGE = 64  # maps drawn at once per layer; a layer of more is shown a page at a time
 
@@ -30,6 +33,8 @@ class Timings:
     forward_ms: float = 0.0
     paint_ms: float = 0.0
     layer_ms: tuple[float, ...] = ()
+    compute_cpu_ms: float = 0.0  # CPU time of the compute stage's thread (prepare + forward)
+    paint_cpu_ms: float = 0.0  # CPU time of the paint stage's thread
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class Built:
 
     @classmethod
     def make(cls, spec: NetworkSpec, device: str) -> Built:
+        from convviz.core.compute import Runner
+
         geometry = analyze(spec)
         return cls(spec, geometry, Runner(spec, device, geometry))
 
@@ -59,6 +66,28 @@ class Computed:
     prepare_ms: float
     forward_ms: float
     messages: tuple[str, ...]
+    cpu_ms: float = 0.0  # this stage's thread CPU time
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The first picture before the network is ready (torch still loading, the network being built):
+    enough for the input panel and the layer panels' titles; ``prepared`` is None if the picture
+    could not be prepared yet."""
+
+    frame: Frame
+    source_name: str
+    spec: NetworkSpec
+    geometry: NetworkGeometry
+    prepared: Prepared | None
+
+
+def prepare_frame(frame: Frame, spec: NetworkSpec) -> Prepared:
+    """The frame as this network's input (the toy pattern for tiny networks on the test card)."""
+    spec_input = spec.input
+    if frame.synthetic and max(spec_input.height, spec_input.width) <= TOY_LIMIT:
+        return toy_prepared(spec_input)
+    return prepare(frame.image, spec_input)
 
 
 @dataclass(frozen=True)
@@ -110,8 +139,9 @@ class Engine:
     compute thread, ``painter``/``paint`` from the paint thread.
     """
 
-    def __init__(self, spec: NetworkSpec, lut: np.ndarray, device: str = "auto", max_tile: int = 192):
-        self.painter = MosaicPainter(lut, max_tile)
+    def __init__(self, spec: NetworkSpec, lut: np.ndarray, device: str = "auto", max_tile: int = 192,
+                 scale: ColourScale | None = None):
+        self.painter = MosaicPainter(lut, max_tile, scale=scale)
         self.shown_layers: frozenset[int] | None = None  # layers whose maps are on screen (None: all)
         self.pages: dict[int, int] = {}  # layer -> first map shown, for layers of more than MAP_PAGE maps
         self.device_request = device
@@ -134,15 +164,12 @@ class Engine:
     def compute(self, frame: Frame, source_name: str = "") -> Computed:
         """Stage 1: the picture as network input, through every layer."""
         start = time.perf_counter()
+        cpu_start = time.thread_time()
         if self.built is None:
             self.set_network(self.initial)
         built = self.built  # one network for the whole frame, whatever changes meanwhile
         assert built is not None
-        spec_input = built.spec.input
-        if frame.synthetic and max(spec_input.height, spec_input.width) <= TOY_LIMIT:
-            prepared = toy_prepared(spec_input)
-        else:
-            prepared = prepare(frame.image, spec_input)
+        prepared = prepare_frame(frame, built.spec)
         prepared_at = time.perf_counter()
         activations = built.runner.run(prepared.tensor)
         forward_at = time.perf_counter()
@@ -150,7 +177,18 @@ class Engine:
         if built.runner.device_choice.message:
             messages.append(built.runner.device_choice.message)
         return Computed(frame, source_name, built, prepared, activations,
-                        (prepared_at - start) * 1000, (forward_at - prepared_at) * 1000, tuple(messages))
+                        (prepared_at - start) * 1000, (forward_at - prepared_at) * 1000, tuple(messages),
+                        (time.thread_time() - cpu_start) * 1000)
+
+    def preview(self, frame: Frame, source_name: str = "") -> Preview:
+        """The picture and the network's shapes, before the network is built (no torch needed)."""
+        spec = self.initial if self.built is None else self.built.spec
+        geometry = analyze(spec) if self.built is None else self.built.geometry
+        try:
+            prepared: Prepared | None = prepare_frame(frame, spec)
+        except Exception:  # the real frame says why, once the network runs
+            prepared = None
+        return Preview(frame, source_name, spec, geometry, prepared)
 
     def _paint_page(self, index: int, output: np.ndarray, smooth: bool) -> LayerImage:
         """The maps of layer ``index`` on screen: all of them, or one page of MAP_PAGE for a layer of
@@ -163,6 +201,7 @@ class Engine:
     def paint(self, computed: Computed) -> FrameResult:
         """Stage 2: every layer's maps as display images, and the finished result."""
         start = time.perf_counter()
+        cpu_start = time.thread_time()
         smooth = computed.frame.index > 0
         shown = self.shown_layers
         images = tuple(
@@ -173,7 +212,7 @@ class Engine:
         paint_ms = (time.perf_counter() - start) * 1000
         self.sequence += 1
         timings = Timings(computed.frame.capture_ms, computed.prepare_ms, computed.forward_ms, paint_ms,
-                          computed.activations.layer_ms)
+                          computed.activations.layer_ms, computed.cpu_ms, (time.thread_time() - cpu_start) * 1000)
         return FrameResult(self.sequence, computed.frame, computed.source_name, computed.built,
                            computed.prepared, computed.activations, images, timings, computed.activations.device,
                            computed.messages)

@@ -55,7 +55,7 @@ def test_gaps_are_transparent(lut):
 def test_buffers_are_reused_in_a_ring(lut):
     painter = MosaicPainter(lut)
     maps = np.zeros((2, 16, 16), np.float32)
-    seen = {id(painter.paint(0, maps).rgba) for _ in range(6)}
+    seen = {id(painter.paint(0, maps).argb) for _ in range(6)}
     assert len(seen) == MosaicPainter.RING
 
 

@@ -12,9 +12,10 @@ from PySide6 import QtCore, QtWidgets
 from convviz.core.connectivity import Related, related_region
 from convviz.core.explain import lecture_shape_text
 from convviz.core.geometry import NetworkGeometry
+from convviz.core.spec import NetworkSpec
 from convviz.core.summary import describe_layer, field_text
 from convviz.model.selection import SelectionModel, Unit
-from convviz.pipeline.display import MosaicLayout
+from convviz.pipeline.display import LayerImage, MosaicLayout
 from convviz.pipeline.engine import FrameResult
 from convviz.sources.patterns import is_toy
 from convviz.ui.panels.image_view import ImageView
@@ -41,7 +42,12 @@ def make_title(text: str, theme: Theme, size: float | None = None, bold: bool = 
 
 class LayerMapsPanel(QtWidgets.QFrame):
     """Layer ``index``'s output: maps (C x H x W) as a mosaic, or a flat vector as bars. A layer of
-    more maps than a page holds shows one page; ``pageRequested(index, first map)`` asks for another."""
+    more maps than a page holds shows one page; ``pageRequested(index, first map)`` asks for another.
+
+    The picture and the bars are made on first use (a colour bar and a plot cost ~15 ms a panel:
+    VGG-16's 40 panels took 0.6 s before its first frame), and a panel off screen only keeps the
+    latest result until it is scrolled into view (``show_result(result, visible=False)``).
+    """
 
     pageRequested = QtCore.Signal(int, int)
 
@@ -52,10 +58,12 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.theme = theme
         self.selection = selection
         self.layout_: MosaicLayout | None = None
+        self.image: LayerImage | None = None  # the mosaic on screen and its colour ranges
         self.first_channel = 0  # the map in the mosaic's first tile (paging)
         self._requested: int | None = None  # the page asked for and not painted yet
         self._total = 0  # the layer's number of maps
         self.values: np.ndarray | None = None
+        self.nonfinite = 0  # NaN / Inf values in what the panel shows
         self.setObjectName("layerPanel")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.setStyleSheet(f"#layerPanel {{ background: {theme.panel}; border: 1px solid {theme.muted};"
@@ -63,6 +71,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(8, 6, 8, 6)
         box.setSpacing(2)
+        self._box = box
         self.title = make_title(f"{index + 1}", theme)
         self.subtitle = make_title("", theme, theme.font_pt, bold=False, colour=theme.muted)
         self.subtitle.setWordWrap(True)
@@ -83,74 +92,157 @@ class LayerMapsPanel(QtWidgets.QFrame):
         pager_row.setStretch(1, 1)
         self.pager.setVisible(False)
         box.addWidget(self.pager)
-        self.maps = ImageView(theme, colour_bar=True)
-        self.maps.hovered.connect(self._hovered)
-        self.maps.clicked.connect(self._clicked)
-        self.maps.left.connect(lambda: self._leave())
+        self.waiting = make_title("computing\u2026", theme, theme.font_pt, bold=False, colour=theme.muted)
+        self.waiting.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        box.addWidget(self.waiting, 1)
+        self._maps: ImageView | None = None
+        self._bars: pg.PlotWidget | None = None
         self._marks: list[QtWidgets.QGraphicsRectItem] = []
         self.related: Related | None = None
         self.network_geometry: NetworkGeometry | None = None
-        self.bars = pg.PlotWidget(background=theme.panel)
-        self.bars.setMouseEnabled(False, False)
-        self.bars.setMenuEnabled(False)
-        self.bars.hideButtons()
-        for axis in ("left", "bottom"):
-            self.bars.getAxis(axis).setTextPen(theme.foreground)
-        self.bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
-        self.bars.addItem(self.bar_item)
-        self.bars.setVisible(False)
-        box.addWidget(self.maps, 1)
-        box.addWidget(self.bars, 1)
+        self._titled: object = None  # the network whose titles are shown
+        self._scale_text = ""
+        self._hovered_tile: int | None = None
         self.setMinimumHeight(220)
         self.selection.listen(self._selection_changed)
         self.shown_sequence = -1
 
+    # ---- the picture and the bars, made on first use ----------------------------------------------
+    @property
+    def maps(self) -> ImageView:
+        if self._maps is None:
+            self._maps = ImageView(self.theme, colour_bar=True)
+            self._maps.hovered.connect(self._hovered)
+            self._maps.clicked.connect(self._clicked)
+            self._maps.left.connect(lambda: self._leave())
+            self._maps.setVisible(False)
+            self._box.addWidget(self._maps, 1)
+        return self._maps
+
+    @property
+    def bars(self) -> pg.PlotWidget:
+        if self._bars is None:
+            theme = self.theme
+            self._bars = pg.PlotWidget(background=theme.panel)
+            self._bars.setMouseEnabled(False, False)
+            self._bars.setMenuEnabled(False)
+            self._bars.hideButtons()
+            for axis in ("left", "bottom"):
+                self._bars.getAxis(axis).setTextPen(theme.foreground)
+            # two items of one colour each (positive, negative): one brush per bar cost 100 ms a frame
+            # for AlexNet's 4,096 units
+            self.bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
+            self.negative_bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.window, pen=None)
+            self._bars.addItem(self.bar_item)
+            self._bars.addItem(self.negative_bar_item)
+            self._bars.setVisible(False)
+            self._box.addWidget(self._bars, 1)
+        return self._bars
+
+    def picture_view(self) -> ImageView | None:
+        """The maps' view if it has been made (None for flat layers and panels never shown)."""
+        return self._maps
+
     # ---- drawing --------------------------------------------------------------------------------
-    def show_result(self, result: FrameResult) -> None:
-        layer = result.spec.layers[self.index]
-        self.network_geometry = result.geometry
-        geometry = result.geometry.layers[self.index]
-        shape = geometry.output_shape
-        self.title.setText(f"{self.index + 1}  {describe_layer(layer)}  \u2192  {lecture_shape_text(shape)}")
+    def show_layer(self, spec: NetworkSpec, geometry: NetworkGeometry) -> None:
+        """Title and subtitle from the network alone (also before its first frame)."""
+        layer = spec.layers[self.index]
+        self.network_geometry = geometry
+        layer_geometry = geometry.layers[self.index]
+        shape = layer_geometry.output_shape
+        self._title_text = f"{self.index + 1}  {describe_layer(layer)}  \u2192  {lecture_shape_text(shape)}"
+        self._update_title()
         details = []
-        formulas = geometry.formulas()
+        formulas = layer_geometry.formulas()
         if formulas:
             details.append(formulas[1])
-        if geometry.params:
-            details.append(f"{geometry.params:,} params")
-        details.append(f"receptive field {field_text(geometry.receptive_field)}")
+        if layer_geometry.params:
+            details.append(f"{layer_geometry.params:,} params")
+        details.append(f"receptive field {field_text(layer_geometry.receptive_field)}")
         self.subtitle.setText("   \u00b7   ".join(details))
+
+    def set_waiting(self, text: str) -> None:
+        """Before the first frame: the titles, and ``text`` where the maps will be."""
+        self.waiting.setText(text)
+        self.waiting.setVisible(True)
+
+    def _update_title(self) -> None:
+        text = getattr(self, "_title_text", f"{self.index + 1}")
+        if self.nonfinite:
+            text += f"   \u26a0 {self.nonfinite:,} NaN/Inf (magenta)"
+        self.title.setText(text)
+
+    def show_result(self, result: FrameResult, visible: bool = True) -> None:
+        """Draw ``result``'s output of this layer; off screen (``visible`` False) only keep it."""
+        if result.built is not self._titled:
+            self.show_layer(result.spec, result.geometry)
+            self._titled = result.built
+        self.network_geometry = result.geometry
         output = result.outputs[self.index]
-        image = result.images[self.index]
         self.values = output
-        if output.ndim == 3:
-            self.maps.setVisible(True)
-            self.bars.setVisible(False)
-            if image is not None:  # None: not painted while off screen; the next frame brings it
-                self.layout_ = image.layout
-                self.first_channel = image.first_channel
-                self._total = image.channels
-                if self._requested == image.first_channel:
-                    self._requested = None
-                self.maps.set_image(image.rgba)
-                self.maps.set_range(image.half_range)
-                paged = image.channels > image.layout.channels or image.first_channel > 0
-                self.pager.setVisible(paged)
-                if paged:
-                    last = image.first_channel + image.layout.channels
-                    self.page_label.setText(f"maps {image.first_channel + 1}-{last} of {image.channels}")
-                    self.page_back.setEnabled(image.first_channel > 0)
-                    self.page_next.setEnabled(last < image.channels)
-        else:
-            self.layout_ = None
-            self.maps.setVisible(False)
-            self.bars.setVisible(True)
-            x = np.arange(len(output))
-            brushes = [self.theme.accent if v >= 0 else self.theme.window for v in output]
-            self.bar_item.setOpts(x=x, height=output, width=0.8, brushes=brushes)
-            self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
         self.shown_sequence = result.sequence
+        if not visible:
+            return
+        image = result.images[self.index]
+        self.waiting.setVisible(False)
+        if output.ndim == 3:
+            if self._bars is not None:
+                self._bars.setVisible(False)
+            self.maps.setVisible(True)
+            if image is not None:  # None: not painted while off screen; the next frame brings it
+                self._show_image(image)
+        else:
+            self.layout_ = self.image = None
+            if self._maps is not None:
+                self._maps.setVisible(False)
+            self.bars.setVisible(True)
+            finite = np.isfinite(output)
+            nonfinite = int(output.size - np.count_nonzero(finite))
+            heights = np.where(finite, output, 0.0) if nonfinite else output
+            x = np.arange(len(output))
+            self.bar_item.setOpts(x=x, height=np.maximum(heights, 0), width=0.8)
+            self.negative_bar_item.setOpts(x=x, height=np.minimum(heights, 0), width=0.8)
+            self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
+            self._set_nonfinite(nonfinite)
         self._selection_changed(self.selection)
+
+    def _show_image(self, image: LayerImage) -> None:
+        self.layout_ = image.layout
+        self.image = image
+        self.first_channel = image.first_channel
+        self._total = image.channels
+        if self._requested == image.first_channel:
+            self._requested = None
+        maps = self.maps
+        maps.set_image(image.argb)
+        self._show_scale()
+        self._set_nonfinite(image.nonfinite)
+        paged = image.channels > image.layout.channels or image.first_channel > 0
+        self.pager.setVisible(paged)
+        if paged:
+            last = image.first_channel + image.layout.channels
+            self.page_label.setText(f"maps {image.first_channel + 1}-{last} of {image.channels}")
+            self.page_back.setEnabled(image.first_channel > 0)
+            self.page_next.setEnabled(last < image.channels)
+
+    def _show_scale(self) -> None:
+        """The colour bar shows the scale in use: the layer's, the fixed one, or with per-map colours
+        the page's largest (the hovered map's own while the pointer is over it)."""
+        image = self.image
+        if image is None or self._maps is None:
+            return
+        tile = self._hovered_tile
+        if image.mode == "map" and tile is not None and image.tile_ranges is not None \
+                and 0 <= tile < len(image.tile_ranges):
+            self._maps.set_range(image.range_of(tile), f"map {image.first_channel + tile + 1}: its own range")
+        else:
+            label = {"layer": "per layer", "map": "per map: the largest", "fixed": "fixed"}.get(image.mode, "")
+            self._maps.set_range(image.half_range, label)
+
+    def _set_nonfinite(self, count: int) -> None:
+        if count != self.nonfinite:
+            self.nonfinite = count
+            self._update_title()
 
     def _turn(self, direction: int) -> None:
         """The next or previous page (quick clicks add up before the repaint arrives)."""
@@ -173,7 +265,12 @@ class LayerMapsPanel(QtWidgets.QFrame):
         return Unit(self.index, channel + self.first_channel, row, col)
 
     def _hovered(self, y: float, x: float) -> None:
-        self.selection.set_hover(self._unit_at(y, x))
+        unit = self._unit_at(y, x)
+        tile = None if unit is None else unit.channel - self.first_channel
+        if tile != self._hovered_tile:
+            self._hovered_tile = tile
+            self._show_scale()
+        self.selection.set_hover(unit)
 
     def _clicked(self, y: float, x: float) -> None:
         unit = self._unit_at(y, x)
@@ -181,6 +278,9 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self.selection.pin(unit)
 
     def _leave(self) -> None:
+        if self._hovered_tile is not None:
+            self._hovered_tile = None
+            self._show_scale()
         if self.selection.hover is not None and self.selection.hover.layer == self.index:
             self.selection.set_hover(None)
 
@@ -189,6 +289,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
         units here that see it (the geometry comes from the core)."""
         unit = selection.active
         self.related = None
+        if unit is None and not self._marks:
+            return  # nothing chosen, nothing drawn: the common case of every live frame
         if unit is not None and self.layout_ is not None and self.network_geometry is not None \
                 and unit.layer < len(self.network_geometry.layers):
             self.related = related_region(self.network_geometry, unit.layer, unit.channel, unit.row, unit.col,
