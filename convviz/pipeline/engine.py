@@ -6,6 +6,7 @@ Everything a panel needs for a frame is in one ``FrameResult``, so every panel d
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -161,8 +162,10 @@ class Engine:
         self.device_request = device
         self.built = built
 
-    def compute(self, frame: Frame, source_name: str = "") -> Computed:
-        """Stage 1: the picture as network input, through every layer."""
+    def compute(self, frame: Frame, source_name: str = "",
+                on_output: Callable[[int, np.ndarray], None] | None = None) -> Computed:
+        """Stage 1: the picture as network input, through every layer (``on_output(index, output)``
+        as each layer finishes)."""
         start = time.perf_counter()
         cpu_start = time.thread_time()
         if self.built is None:
@@ -171,7 +174,7 @@ class Engine:
         assert built is not None
         prepared = prepare_frame(frame, built.spec)
         prepared_at = time.perf_counter()
-        activations = built.runner.run(prepared.tensor)
+        activations = built.runner.run(prepared.tensor, on_output)
         forward_at = time.perf_counter()
         messages = list(prepared.notes)
         if built.runner.device_choice.message:
@@ -190,30 +193,34 @@ class Engine:
             prepared = None
         return Preview(frame, source_name, spec, geometry, prepared)
 
-    def _paint_page(self, index: int, output: np.ndarray, smooth: bool) -> LayerImage:
-        """The maps of layer ``index`` on screen: all of them, or one page of MAP_PAGE for a layer of
-        hundreds (VGG's 512): what is not on screen is not painted."""
+    def paint_layer(self, index: int, output: np.ndarray, smooth: bool) -> LayerImage | None:
+        """Layer ``index``'s maps on screen as a display image; None for flat outputs (drawn as bars)
+        and layers off screen (nobody looks at them). A layer of hundreds of maps (VGG's 512) paints
+        the page of MAP_PAGE on screen."""
+        shown = self.shown_layers
+        if output.ndim != 3 or (shown is not None and index not in shown):
+            return None
         first = self.pages.get(index, 0) if output.shape[0] > MAP_PAGE else 0
         first = max(0, min(first, output.shape[0] - 1)) // MAP_PAGE * MAP_PAGE
         image = self.painter.paint(index, output[first:first + MAP_PAGE], smooth=smooth)
         return replace(image, first_channel=first, channels=output.shape[0])
 
-    def paint(self, computed: Computed) -> FrameResult:
-        """Stage 2: every layer's maps as display images, and the finished result."""
-        start = time.perf_counter()
-        cpu_start = time.thread_time()
-        smooth = computed.frame.index > 0
-        shown = self.shown_layers
-        images = tuple(
-            self._paint_page(index, output, smooth)
-            if output.ndim == 3 and (shown is None or index in shown) else None
-            for index, output in enumerate(computed.activations.outputs)
-        )
-        paint_ms = (time.perf_counter() - start) * 1000
+    def finish(self, computed: Computed, images: tuple[LayerImage | None, ...], paint_ms: float = 0.0,
+               paint_cpu_ms: float = 0.0) -> FrameResult:
+        """The finished result of a computed frame and its display images."""
         self.sequence += 1
         timings = Timings(computed.frame.capture_ms, computed.prepare_ms, computed.forward_ms, paint_ms,
-                          computed.activations.layer_ms, computed.cpu_ms, (time.thread_time() - cpu_start) * 1000)
+                          computed.activations.layer_ms, computed.cpu_ms, paint_cpu_ms)
         return FrameResult(self.sequence, computed.frame, computed.source_name, computed.built,
                            computed.prepared, computed.activations, images, timings, computed.activations.device,
                            computed.messages)
 
+    def paint(self, computed: Computed) -> FrameResult:
+        """Stage 2 at once: every layer's maps as display images, and the finished result."""
+        start = time.perf_counter()
+        cpu_start = time.thread_time()
+        smooth = computed.frame.index > 0
+        images = tuple(self.paint_layer(index, output, smooth)
+                       for index, output in enumerate(computed.activations.outputs))
+        return self.finish(computed, images, (time.perf_counter() - start) * 1000,
+                           (time.thread_time() - cpu_start) * 1000)

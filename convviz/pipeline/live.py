@@ -1,19 +1,23 @@
 """The live pipeline: source -> network -> display images -> one result at a time to whoever draws it.
 
 Two threads, like two people on an assembly line: the *compute* thread reads the newest frame and
-runs the network; the *paint* thread turns the layers into display images and hands the result over
-once the previous one has been drawn (``ack``). While the GUI draws frame N, frame N+1 is painted and
-N+2 computed; nothing queues beyond that, so latency stays a frame or two and memory stays flat
-however slow the drawing is. Changes (network, source, device, freeze, colours) are requests picked up
-between frames.
+runs the network layer by layer; the *paint* thread turns each layer into its display image as soon as
+that layer is done (while the next layer runs, its output still in the cache) and hands the finished
+result over once the previous one has been drawn (``ack``). While the GUI draws frame N, frame N+1 is
+computed and painted; the compute thread starts N+2 only when N+1 has been handed over. So at most two
+frames' activations exist (the heavier benchmark network: 146 MiB each), latency stays about a frame,
+and memory stays flat however slow the drawing is. Changes (network, source, device, freeze, colours)
+are requests picked up between frames.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +26,7 @@ import numpy as np
 
 from convviz.core.errors import ConvvizError
 from convviz.core.spec import NetworkSpec
-from convviz.pipeline.display import ColourScale
+from convviz.pipeline.display import ColourScale, LayerImage
 from convviz.pipeline.engine import Computed, Engine, FrameResult, Preview
 from convviz.sources.base import Frame, FrameSource
 
@@ -44,6 +48,23 @@ class _Requests:
 
     def pending(self) -> bool:
         return bool(self.source or self.spec or self.device or self.frozen is not None)
+
+
+class _Job:
+    """One frame on its way: the compute thread adds each layer's output as it finishes (and the
+    whole ``computed`` frame at the end); the paint thread paints the outputs meanwhile."""
+
+    def __init__(self, smooth: bool):
+        self.smooth = smooth  # live video: colour ranges follow the previous frame's
+        self.outputs: list[np.ndarray] = []
+        self.images: list[LayerImage | None] = []  # one per output painted so far
+        self.computed: Computed | None = None
+        self.failed = False
+        self.paint_ms = 0.0
+        self.paint_cpu_ms = 0.0
+
+    def work_ready(self) -> bool:
+        return not self.failed and (len(self.images) < len(self.outputs) or self.computed is not None)
 
 
 def fast_floats() -> None:
@@ -143,8 +164,9 @@ class LivePipeline:
         self._requests = _Requests(source=source, spec=engine.initial)  # opened and built on the compute thread
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)  # one condition for every state change below
-        self._job: Computed | None = None  # computed, waiting for the paint thread
-        self._last_job: Computed | None = None  # repainted when colours or layout change
+        self._job: _Job | None = None  # the frame being computed and painted, until handed over
+        self._last_job: Computed | None = None  # the frame with the GUI: repainted when colours or layout change
+        self._repaint = False  # a colour or layout change arrived while a frame was on its way
         self._lut: np.ndarray | None = None
         self._scale: ColourScale | None = None
         self._aspect: float | None = None
@@ -349,73 +371,140 @@ class LivePipeline:
             requests = self._take_requests()
             if requests is None:
                 return
+            job: _Job | None = None
             try:
                 changed = self._apply(requests)
+                with self._wake:  # the previous frame must be handed over first: two frames at most,
+                    while self._job is not None and not self._stopping:  # and the picture read next
+                        self._wake.wait()  # is the newest
+                    if self._stopping:
+                        return
+                    late, self._requests = self._requests, _Requests()
+                if late.pending():  # asked for while waiting (a freeze must hold the frame on screen)
+                    changed = self._apply(late) or changed
                 frame = self._next_frame(changed)
                 if frame is None:
                     continue
-                computed = self.engine.compute(frame, self._source.describe())
+                job = _Job(smooth=frame.index > 0)
+                with self._wake:
+                    self._job = job
+                computed = self.engine.compute(frame, self._source.describe(),
+                                               on_output=functools.partial(self._layer_done, job))
             except Exception as error:  # never let the thread die mid-lecture
                 traceback.print_exc()
+                if job is not None:
+                    with self._wake:
+                        job.failed = True
+                        if self._job is job:
+                            self._job = None
+                        self._wake.notify_all()
                 self.on_error(f"could not compute this frame: {error}")
                 if self._source.live:
                     self.source_ok = False  # no error at frame rate: Retry restarts it
                 continue
             with self._wake:
-                while self._job is not None and not self._stopping:
-                    self._wake.wait()  # the painter is still on the previous frame
-                if self._stopping:
-                    return
-                self._job = computed
+                job.computed = computed
                 self._wake.notify_all()
 
+    def _layer_done(self, job: _Job, index: int, output: np.ndarray) -> None:
+        """A layer of ``job`` has its output (compute thread): the painter may start on it."""
+        with self._wake:
+            job.outputs.append(output)
+            self._wake.notify_all()
+
     # ---- the paint thread --------------------------------------------------------------------------
+    def _settings_changed(self) -> bool:
+        return (self._lut is not None or self._aspect is not None or self._scale is not None
+                or self._shown is not False or self._pages is not None)
+
+    def _take_settings(self) -> None:
+        """Apply colour and layout changes (lock held: they are read here and used on this thread)."""
+        lut, self._lut = self._lut, None
+        scale, self._scale = self._scale, None
+        aspect, self._aspect = self._aspect, None
+        shown, self._shown = self._shown, False
+        pages, self._pages = self._pages, None
+        if lut is not None:
+            self.engine.painter.set_lut(lut)
+        if scale is not None:
+            self.engine.painter.scale = scale
+        if aspect is not None:
+            self.engine.painter.aspect = aspect
+        if shown is not False:
+            self.engine.shown_layers = shown
+        if pages is not None:
+            self.engine.pages = pages
+
     def _paint_loop(self) -> None:
         floats_set = False
         while True:
             with self._wake:
-                while (self._job is None and self._lut is None and self._aspect is None and self._scale is None
-                       and self._shown is False and self._pages is None and not self._stopping):
+                while not self._stopping and not self._settings_changed() and not (
+                        self._job is not None and self._job.work_ready()) and not (
+                        self._repaint and self._job is None):
                     self._wake.wait()
                 if self._stopping:
                     return
-                job, self._job = self._job, None
-                lut, self._lut = self._lut, None
-                scale, self._scale = self._scale, None
-                aspect, self._aspect = self._aspect, None
-                shown, self._shown = self._shown, False
-                pages, self._pages = self._pages, None
-                self._wake.notify_all()
-            if lut is not None:
-                self.engine.painter.set_lut(lut)
-            if scale is not None:
-                self.engine.painter.scale = scale
-            if aspect is not None:
-                self.engine.painter.aspect = aspect
-            if shown is not False:
-                self.engine.shown_layers = shown
-            if pages is not None:
-                self.engine.pages = pages
-            job = job or self._last_job  # colours or layout changed: paint the current frame again
-            if job is None:
-                continue
-            if not floats_set:  # torch is loaded once there is a job
+                if self._settings_changed():
+                    self._take_settings()
+                    self._repaint = True  # the frame with the GUI, or the one on its way, shows them
+                job = self._job if self._job is not None and self._job.work_ready() else None
+                output: np.ndarray | None = None
+                if job is not None and len(job.images) < len(job.outputs):
+                    output = job.outputs[len(job.images)]
+                repaint = job is None and self._job is None and self._repaint and self._last_job is not None
+                if job is None and self._job is None:
+                    self._repaint = False
+            if not floats_set and (job is not None or repaint):  # torch is loaded once there is a frame
                 fast_floats()
                 floats_set = True
-            self._last_job = job
             try:
-                result = self.engine.paint(job)
+                if output is not None:
+                    self._paint_output(job, output)
+                    continue
+                if job is not None:
+                    computed = job.computed
+                    result = self.engine.finish(computed, tuple(job.images), job.paint_ms, job.paint_cpu_ms)
+                elif repaint:
+                    computed = self._last_job
+                    result = self.engine.paint(computed)
+                else:
+                    continue
             except Exception as error:
                 traceback.print_exc()
                 self.on_error(f"could not draw this frame: {error}")
+                with self._wake:
+                    if job is not None and self._job is job:
+                        job.failed = True
+                        self._job = None
+                    self._wake.notify_all()
                 continue
-            with self._wake:
-                while self._in_flight and not self._stopping:
-                    self._wake.wait()
-                if self._stopping:
-                    return
-                self._in_flight = True
-            self.on_result(result)
+            if not self._hand_over(result, computed, job):
+                return
+
+    def _paint_output(self, job: _Job, output: np.ndarray) -> None:
+        start, cpu_start = time.perf_counter(), time.thread_time()
+        index = len(job.images)
+        image = self.engine.paint_layer(index, output, job.smooth)
+        job.paint_ms += (time.perf_counter() - start) * 1000
+        job.paint_cpu_ms += (time.thread_time() - cpu_start) * 1000
+        with self._wake:
+            job.images.append(image)
+
+    def _hand_over(self, result: FrameResult, computed: Computed, job: _Job | None) -> bool:
+        """Give ``result`` to the GUI once it has drawn the previous one; False when stopping."""
+        with self._wake:
+            while self._in_flight and not self._stopping:
+                self._wake.wait()
+            if self._stopping:
+                return False
+            self._in_flight = True
+            self._last_job = computed
+            if job is not None and self._job is job:
+                self._job = None  # the compute thread may start the next frame
+            self._wake.notify_all()
+        self.on_result(result)
+        return True
 
 
 def _close_quietly(source: FrameSource) -> None:
