@@ -35,6 +35,7 @@ PreviewCallback = Callable[[Preview], None]
 MessageCallback = Callable[[str], None]
 RefusedCallback = Callable[[NetworkSpec, str], None]
 STOP_WAIT_S = 0.5  # what stop() waits for the threads; a source stuck in read() is closed when it returns
+LOAD_HOLD_S = 3.0  # the longest the compute thread waits for allow_loading() before it loads torch anyway
 
 
 @dataclass
@@ -119,17 +120,92 @@ def release_freed_memory() -> None:
         pass
 
 
-def share_cores() -> None:
-    """Leave one core to the GUI thread: torch and OpenCV each spawning a thread per core next to a
-    busy GUI thread made every frame slower (measured: 23 fps with 2 torch threads, 31 with 1, on 2
-    cores). CONVVIZ_THREADS overrides the count."""
+def share_cores() -> ThreadTuner | None:
+    """Leave one core to the GUI thread to begin with: torch and OpenCV each spawning a thread per core
+    next to a busy GUI thread made every frame slower (measured: 23 fps with 2 torch threads, 31 with
+    1, on 2 cores). A network whose forward dominates the frame does better on every core, unless the
+    machine is busy with other work (then torch's threads wait for each other: one thread was 3x
+    faster than two on a shared 2-core machine): the returned tuner tries both on live frames.
+    CONVVIZ_THREADS fixes the count (and no tuner is returned)."""
     import cv2
     import torch
 
     cores = os.cpu_count() or 2
-    threads = int(os.environ.get("CONVVIZ_THREADS", max(1, cores - 1)))
-    torch.set_num_threads(max(1, threads))
-    cv2.setNumThreads(max(1, threads))
+    fixed = os.environ.get("CONVVIZ_THREADS")
+    threads = max(1, int(fixed)) if fixed else max(1, cores - 1)
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
+    if fixed or cores < 2:
+        return None
+    return ThreadTuner((threads, cores))
+
+
+class ThreadTuner:
+    """Chooses torch's thread count by trying each candidate on the live frames themselves and keeping
+    the one with the shortest median frame interval (whatever else runs on the machine), again every
+    ``recheck_s`` seconds. More threads must win by ``margin`` (they cost the machine more).
+
+    ``frame_started(now)`` is called by the compute thread at the start of each live frame; it returns
+    the thread count to switch to, or None to keep the current one.
+    """
+
+    WARM_UP = 2  # frames after a switch that are not counted (torch's thread pool starting)
+
+    def __init__(self, candidates: tuple[int, ...], trial_frames: int = 12, recheck_s: float = 30.0,
+                 margin: float = 0.05):
+        self.candidates = tuple(dict.fromkeys(candidates))
+        self.trial_frames = trial_frames
+        self.recheck_s = recheck_s
+        self.margin = margin
+        self.current = self.candidates[0]
+        self.chosen: int | None = None
+        self.medians: dict[int, float] = {}
+        self._trial = 0  # index of the candidate being tried; len(candidates): done, until the recheck
+        self._intervals: list[float] = []
+        self._last: float | None = None
+        self._skip = self.WARM_UP
+        self._recheck_at = 0.0
+
+    def frame_started(self, now: float) -> int | None:
+        last, self._last = self._last, now
+        if self._trial >= len(self.candidates):
+            if now < self._recheck_at:
+                return None
+            self._trial, self.medians = 0, {}
+            return self._switch(self.candidates[0])
+        if last is None or self._skip > 0:
+            self._skip = max(0, self._skip - (last is not None))
+            return None
+        self._intervals.append(now - last)
+        if len(self._intervals) < self.trial_frames:
+            return None
+        self.medians[self.current] = sorted(self._intervals)[len(self._intervals) // 2]
+        self._trial += 1
+        if self._trial < len(self.candidates):
+            return self._switch(self.candidates[self._trial])
+        best = self.candidates[0]
+        for candidate in self.candidates[1:]:
+            if self.medians[candidate] < self.medians[best] * (1 - self.margin):
+                best = candidate
+        self.chosen = best
+        self._recheck_at = now + self.recheck_s
+        return self._switch(best)
+
+    def restart(self) -> None:
+        """Another network: try the candidates again from the next frame."""
+        self._trial, self.medians, self._last = 0, {}, None
+        self._switch(self.current)
+
+    def report(self) -> dict[str, object]:
+        return {"torch_threads": self.current, "chosen": self.chosen,
+                "median_frame_ms": {str(k): round(v * 1000, 2) for k, v in self.medians.items()}}
+
+    def _switch(self, threads: int) -> int | None:
+        self._intervals, self._skip = [], self.WARM_UP
+        if threads == self.current:
+            return None
+        self.current = threads
+        return threads
 
 
 class LivePipeline:
@@ -175,6 +251,8 @@ class LivePipeline:
         self._in_flight = False  # a result is with the GUI, not yet acknowledged
         self._stopping = False
         self._threads: list[threading.Thread] = []
+        self._may_load = threading.Event()  # set: torch may be imported and the network built
+        self._tuner: ThreadTuner | None = None
 
     # ---- requests from any thread -------------------------------------------------------------------
     def start(self) -> None:
@@ -186,12 +264,22 @@ class LivePipeline:
         for thread in self._threads:
             thread.start()
 
+    def allow_loading(self) -> None:
+        """The window is on screen: the compute thread may now import torch and build the network.
+
+        Importing torch takes a second or two, most of it holding Python's GIL; done while the window
+        is being made and painted it delayed the first paint by as much (and torch's threads started
+        then compete with the painting). Until this is called (or LOAD_HOLD_S has passed) the compute
+        thread only shows the first picture."""
+        self._may_load.set()
+
     def stop(self, timeout: float = STOP_WAIT_S) -> None:
         """Ask both threads to end and wait briefly; never blocks the caller for long. The compute
         thread closes the source itself as it ends (at once, or when a read in progress returns)."""
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
+        self._may_load.set()
         for thread in self._threads:
             thread.join(timeout)
         if not self._threads:
@@ -306,6 +394,8 @@ class LivePipeline:
                 changed = True
                 if had_network:
                     release_freed_memory()  # the old network's weights
+                if self._tuner is not None:
+                    self._tuner.restart()
             except Exception as error:  # torch refused it (memory, a size it cannot do): keep the old one
                 traceback.print_exc()
                 self.on_network_refused(requests.spec, f"cannot build {requests.spec.name}: {error}; the previous "
@@ -360,7 +450,10 @@ class LivePipeline:
     def _compute_loop(self) -> None:
         try:
             self._first_picture()
-            share_cores()  # imports torch (a second or two): the window is already up
+            self._may_load.wait(LOAD_HOLD_S)
+            if self._stopping:
+                return
+            self._tuner = share_cores()  # imports torch (a second or two): the window is already up
             fast_floats()
             self._compute_frames()
         finally:
@@ -385,6 +478,12 @@ class LivePipeline:
                 frame = self._next_frame(changed)
                 if frame is None:
                     continue
+                if self._tuner is not None and self._source.live and not self.frozen:
+                    threads = self._tuner.frame_started(time.monotonic())
+                    if threads is not None:
+                        import torch
+
+                        torch.set_num_threads(threads)
                 job = _Job(smooth=frame.index > 0)
                 with self._wake:
                     self._job = job

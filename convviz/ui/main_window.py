@@ -50,6 +50,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._shown_messages: tuple[str, ...] = ()
         self._nonfinite_warned: tuple[int, ...] = ()
         self._loading_shown = False
+        self._painted = False
         self._status_at = 0.0
         self.sync_paint = False  # paint synchronously in _show_result (the --stats benchmark)
         self.last_draw_ms = 0.0
@@ -596,6 +597,12 @@ class MainWindow(QtWidgets.QMainWindow):
                                   f"column {unit.col + 1}: {value:.4g}", 0)
 
     # ---- lifetime -----------------------------------------------------------------------------------
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        super().paintEvent(event)
+        if not self._painted:  # the window is on screen: now torch may load (see allow_loading)
+            self._painted = True
+            QtCore.QTimer.singleShot(0, self.bridge.pipeline.allow_loading)
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         if hasattr(self, "layer_panels"):
