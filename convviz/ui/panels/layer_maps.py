@@ -174,7 +174,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
 
     def show_result(self, result: FrameResult, visible: bool = True) -> None:
         """Draw ``result``'s output of this layer; off screen (``visible`` False) only keep it."""
-        if result.built is not self._titled:
+        new_network = result.built is not self._titled
+        if new_network:
             self.show_layer(result.spec, result.geometry)
             self._titled = result.built
         self.network_geometry = result.geometry
@@ -182,6 +183,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.values = output
         self.shown_sequence = result.sequence
         if not visible:
+            if new_network:
+                self._selection_changed(self.selection)  # the relations, drawn once it is scrolled to
             return
         image = result.images[self.index]
         self.waiting.setVisible(False)
@@ -291,7 +294,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.related = None
         if unit is None and not self._marks:
             return  # nothing chosen, nothing drawn: the common case of every live frame
-        if unit is not None and self.layout_ is not None and self.network_geometry is not None \
+        maps = self.values is not None and self.values.ndim == 3  # flat layers show no relations
+        if unit is not None and maps and self.network_geometry is not None \
                 and unit.layer < len(self.network_geometry.layers):
             self.related = related_region(self.network_geometry, unit.layer, unit.channel, unit.row, unit.col,
                                           self.index)
