@@ -223,7 +223,8 @@ class LivePipeline:
     def __init__(self, engine: Engine, source: FrameSource, on_result: ResultCallback,
                  on_error: MessageCallback | None = None, on_source_lost: MessageCallback | None = None,
                  on_source_changed: Callable[[FrameSource], None] | None = None,
-                 on_network_refused: RefusedCallback | None = None, on_preview: PreviewCallback | None = None):
+                 on_network_refused: RefusedCallback | None = None, on_preview: PreviewCallback | None = None,
+                 wait_for_window: bool = False):
         self.engine = engine
         self.on_preview = on_preview or (lambda preview: None)
         self._source = source
@@ -252,6 +253,8 @@ class LivePipeline:
         self._stopping = False
         self._threads: list[threading.Thread] = []
         self._may_load = threading.Event()  # set: torch may be imported and the network built
+        if not wait_for_window:
+            self._may_load.set()
         self._tuner: ThreadTuner | None = None
 
     # ---- requests from any thread -------------------------------------------------------------------
@@ -269,8 +272,8 @@ class LivePipeline:
 
         Importing torch takes a second or two, most of it holding Python's GIL; done while the window
         is being made and painted it delayed the first paint by as much (and torch's threads started
-        then compete with the painting). Until this is called (or LOAD_HOLD_S has passed) the compute
-        thread only shows the first picture."""
+        then compete with the painting). With ``wait_for_window``, until this is called (or
+        LOAD_HOLD_S has passed) the compute thread only shows the first picture."""
         self._may_load.set()
 
     def stop(self, timeout: float = STOP_WAIT_S) -> None:

@@ -258,6 +258,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error(self.settings.problem)
         self.files = NetworkFiles(self, self.settings)
         self.live = LiveControls(self)
+        from convviz.ui.colour_range import ColourRangeControls
+
+        self.colour_range = ColourRangeControls(self)
         register = self.commands.register
         register("presenter", self.presenter.toggle)
         register("theme", self.presenter.toggle_brightness)

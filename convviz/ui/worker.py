@@ -35,6 +35,7 @@ class PipelineBridge(QtCore.QObject):
             on_source_changed=self.sourceChanged.emit,
             on_network_refused=self.networkRefused.emit,
             on_preview=self.previewReady.emit,
+            wait_for_window=True,  # MainWindow.paintEvent says when it is up
         )
 
     def start(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 
 from convviz.core.errors import SourceError
 from convviz.core.presets import load_preset
@@ -245,3 +246,78 @@ def test_stop_does_not_wait_for_a_read_that_never_returns(lut):
     release.set()
     pipeline._threads[0].join(10)
     assert closed_by == ["convviz-compute"]
+
+
+# ---- the first picture before torch, two frames at most, the thread count tried on live frames ----
+def test_the_first_picture_comes_before_the_network_and_torch_waits_for_the_window(lut):
+    previews, preview_arrived, results, arrived = [], threading.Event(), [], threading.Event()
+    pipeline = LivePipeline(Engine(load_preset("slide51_ten_5x5"), lut, "cpu"),
+                            StillSource(np.full((32, 32, 3), 200, np.uint8), "grey"),
+                            on_result=lambda result: (results.append(result), arrived.set()),
+                            on_preview=lambda preview: (previews.append(preview), preview_arrived.set()),
+                            wait_for_window=True)
+    pipeline.start()
+    try:
+        assert preview_arrived.wait(10)
+        preview = previews[0]
+        assert preview.source_name == "grey" and preview.geometry.layers[-1].output_shape == (10, 16, 16)
+        assert preview.prepared.tensor.shape == (3, 32, 32)
+        np.testing.assert_allclose(preview.prepared.tensor, 200 / 255, rtol=1e-6)
+        assert not arrived.wait(0.3)  # the window has not said it is up: no network yet
+        pipeline.allow_loading()
+        assert arrived.wait(30)
+        assert results[0].frame is preview.frame  # the picture previewed is the one computed
+    finally:
+        pipeline.stop()
+
+
+def test_a_slow_window_holds_at_most_one_frame_besides_its_own(lut):
+    """Never acknowledged: the first result is with the window, one more is computed and painted, and
+    nothing else is read (memory: two frames of activations, however slow the drawing)."""
+    source = CountingLiveSource()
+    pipeline, results, _, _, arrived = make("slide51_ten_5x5", source, lut)
+    pipeline.allow_loading()
+    pipeline.start()
+    try:
+        assert arrived.wait(30)
+        arrived.clear()
+        first_read = source.count
+        assert not arrived.wait(0.5)
+        assert len(results) == 1 and source.count == first_read + 1
+        pipeline.ack()
+        assert arrived.wait(30)
+        assert results[1].frame.index == first_read + 1  # the one that waited
+    finally:
+        pipeline.stop()
+
+
+def test_the_thread_tuner_keeps_the_count_that_gives_more_frames():
+    from convviz.pipeline.live import ThreadTuner
+
+    tuner = ThreadTuner((1, 2), trial_frames=4, recheck_s=10.0)
+    interval = {1: 0.050, 2: 0.030}  # two threads: shorter frames
+    now, switches = 0.0, []
+    for _ in range(40):
+        change = tuner.frame_started(now)
+        if change is not None:
+            switches.append(change)
+        now += interval[tuner.current]
+    assert tuner.chosen == 2 and tuner.current == 2 and switches == [2]
+    assert tuner.medians == pytest.approx({1: 0.050, 2: 0.030})
+    # later the machine is busy: the recheck finds one thread faster again and goes back
+    interval = {1: 0.050, 2: 0.150}
+    for _ in range(200):  # past the recheck, 10 s on
+        change = tuner.frame_started(now)
+        now += interval[tuner.current]
+    assert tuner.chosen == 1 and tuner.current == 1
+
+
+def test_more_threads_must_win_clearly():
+    from convviz.pipeline.live import ThreadTuner
+
+    tuner = ThreadTuner((1, 2), trial_frames=4)
+    now = 0.0
+    for _ in range(30):
+        tuner.frame_started(now)
+        now += 0.040 if tuner.current == 1 else 0.039  # 2.5% better: not worth a second core
+    assert tuner.chosen == 1 and tuner.current == 1

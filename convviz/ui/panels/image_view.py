@@ -63,6 +63,7 @@ class ImageView(pg.GraphicsLayoutWidget):
                                               width=14, rounding=1e-6, colorMapMenu=False, pen=theme.muted)
             self.addItem(self.colour_bar, row=0, col=1)
             axis = self.colour_bar.axis
+            axis.enableAutoSIPrefix(False)  # the numbers as they are, never "x0.001"
             axis.setTextPen(theme.foreground)
             font = QtGui.QFont()
             font.setPointSizeF(theme.font_pt * 0.85)
