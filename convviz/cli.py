@@ -148,7 +148,6 @@ def gui_parser() -> argparse.ArgumentParser:
                         help="with --stats: run N frames through source, network and every panel, then exit")
     parser.add_argument("--stats", action="store_true",
                         help="print one JSON line of timings (medians) and memory after --frames N, and exit")
-    parser.add_argument("--startup-stats", action="store_true", help=argparse.SUPPRESS)  # scripts/bench_startup.py
     parser.add_argument("--snapshot", metavar="OUT.png",
                         help="open the window, wait until the first frame has gone through every panel, "
                              "save a picture of the window and exit")
@@ -233,7 +232,6 @@ def gui_main(argv: Sequence[str]) -> int:
     return run_window(spec, source=source, device=args.device, theme_name=theme, size=size,
                       snapshot=Path(args.snapshot) if args.snapshot else None, network_path=network_path,
                       present=args.present, stats_frames=args.frames if args.stats else None,
-                      startup_stats=args.startup_stats,
                       restore=interactive and not args.size_given, preset=preset,
                       messages=tuple(notes) + tuple(skipped))
 

@@ -68,8 +68,7 @@ def settle() -> None:
 def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str = "auto",
                theme_name: str = "dark", size: tuple[int, int] = (1600, 1000), snapshot: Path | None = None,
                network_path: Path | None = None, present: bool = False, stats_frames: int | None = None,
-               restore: bool = False, preset: str | None = None, messages: tuple[str, ...] = (),
-               startup_stats: bool = False) -> int:
+               restore: bool = False, preset: str | None = None, messages: tuple[str, ...] = ()) -> int:
     """Open the window; ``messages`` (e.g. "random weights: ...", a remembered file that is gone) are
     shown in its status bar once it is up."""
     from convviz.ui.main_window import MainWindow
@@ -77,10 +76,6 @@ def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str
     app = application()
     window = MainWindow(spec, source, device=device, theme=THEMES[theme_name], network_path=network_path,
                         preset=preset)
-    if startup_stats:
-        from convviz.ui.stats import StartupRun
-
-        probe = StartupRun(window)
     if messages:
         window.show_message("; ".join(messages), 20000)
     window.resize(*size)
@@ -90,9 +85,6 @@ def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str
     window.show()
     if present:
         window.presenter.enter()
-    if startup_stats:
-        app.exec()
-        return 0 if probe.summary is not None else 1
     if stats_frames is not None:
         from convviz.ui.stats import StatsRun
 

@@ -10,7 +10,7 @@ import statistics
 import time
 from typing import TYPE_CHECKING
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 if TYPE_CHECKING:
     from convviz.ui.main_window import MainWindow
@@ -102,76 +102,3 @@ class StatsRun:
         self.window.close()
         QtWidgets.QApplication.quit()
 
-
-def launched_at() -> float:
-    """When this process started, as ``time.time()``: ``CONVVIZ_LAUNCHED_AT`` if the launcher set it
-    (scripts/bench_startup.py does, just before it starts the process), else the kernel's start time."""
-    value = os.environ.get("CONVVIZ_LAUNCHED_AT")
-    if value:
-        return float(value)
-    try:  # /proc/self/stat field 22: start time in clock ticks after boot
-        with open("/proc/self/stat") as handle:
-            ticks = int(handle.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/uptime") as handle:
-            uptime = float(handle.read().split()[0])
-        return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return time.time()
-
-
-class StartupRun(QtCore.QObject):
-    """``--startup-stats``: milliseconds from launch until the window is first painted (menus,
-    editor), until the input picture is in it, and until the first activation maps are drawn; then one
-    JSON line and quit. The benchmark scripts read it; nothing here asserts a speed."""
-
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
-        self.start = launched_at()
-        self.built_ms = self._now()  # the window object exists (not yet shown)
-        self.window_ms: float | None = None
-        self.input_ms: float | None = None
-        self.summary: dict[str, object] | None = None
-        window.installEventFilter(self)
-        window.bridge.previewReady.connect(self._input_shown)
-        window.frameShown.connect(self._frame_shown)
-
-    def _now(self) -> float:
-        return round((time.time() - self.start) * 1000, 1)
-
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt name)
-        if event.type() == QtCore.QEvent.Type.Paint and self.window_ms is None:
-            QtCore.QTimer.singleShot(0, self._painted)  # after this paint has finished
-        return False
-
-    def _painted(self) -> None:
-        if self.window_ms is None:
-            self.window_ms = self._now()
-            self.window.removeEventFilter(self)
-            if self.input_ms is None and self.window.input_panel.image is not None:
-                self.input_ms = self.window_ms  # the picture was in the first paint
-            self.window_state = {
-                "menus": [action.text().replace("&", "") for action in self.window.menuBar().actions()],
-                "editor_rows": self.window.editor.list.count(),
-                "input_shown": self.window.input_panel.image is not None,
-                "torch_loaded": "torch" in __import__("sys").modules,
-            }
-
-    def _input_shown(self, preview: object) -> None:
-        if self.input_ms is None:
-            QtCore.QTimer.singleShot(0, lambda: setattr(self, "input_ms", self.input_ms or self._now()))
-
-    def _frame_shown(self, sequence: int) -> None:
-        result = self.window.result
-        if result is None or not any(image is not None for image in result.images) and any(
-                output.ndim == 3 for output in result.outputs):
-            return  # the maps are not in it yet
-        self.window.frameShown.disconnect(self._frame_shown)
-        QtWidgets.QApplication.processEvents()  # painted, as the event loop would
-        self.summary = {"window_ms": self.window_ms, "built_ms": self.built_ms,
-                        "input_ms": self.input_ms or self._now(), "maps_ms": self._now(),
-                        "network": result.spec.name, "layer_panels": len(self.window.layer_panels),
-                        "peak_rss_mb": round(peak_rss_mb(), 1), **getattr(self, "window_state", {})}
-        print(json.dumps(self.summary), flush=True)
-        self.window.close()
-        QtWidgets.QApplication.quit()
