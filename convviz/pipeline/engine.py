@@ -46,13 +46,15 @@ class Built:
     spec: NetworkSpec
     geometry: NetworkGeometry
     runner: Runner
+    frame_bytes: int = 0  # one frame's activations (input and every output, float32)
 
     @classmethod
     def make(cls, spec: NetworkSpec, device: str) -> Built:
+        from convviz.core.budget import estimate
         from convviz.core.compute import Runner
 
         geometry = analyze(spec)
-        return cls(spec, geometry, Runner(spec, device, geometry))
+        return cls(spec, geometry, Runner(spec, device, geometry), estimate(geometry).activations)
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,10 @@ class Engine:
         if self.built is not None and spec is self.built.spec:
             return
         self.built = Built.make(spec, self.device_request)
+
+    def frame_bytes(self) -> int:
+        """Bytes of one frame's activations (input and every layer's output, float32), from the shapes."""
+        return self.built.frame_bytes if self.built is not None else 0
 
     def set_device(self, device: str) -> None:
         built = Built.make(self.built.spec if self.built is not None else self.initial, device)

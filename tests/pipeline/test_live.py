@@ -281,12 +281,12 @@ def test_a_slow_window_holds_at_most_one_frame_besides_its_own(lut):
     try:
         assert arrived.wait(30)
         arrived.clear()
-        first_read = source.count
         assert not arrived.wait(0.5)
-        assert len(results) == 1 and source.count == first_read + 1
+        shown = results[0].frame.index
+        assert len(results) == 1 and source.count == shown + 1  # one more frame read, no other
         pipeline.ack()
         assert arrived.wait(30)
-        assert results[1].frame.index == first_read + 1  # the one that waited
+        assert results[1].frame.index == shown + 1  # the one that waited
     finally:
         pipeline.stop()
 
@@ -321,3 +321,23 @@ def test_more_threads_must_win_clearly():
         tuner.frame_started(now)
         now += 0.040 if tuner.current == 1 else 0.039  # 2.5% better: not worth a second core
     assert tuner.chosen == 1 and tuner.current == 1
+
+
+def test_big_frames_start_only_when_the_window_has_drawn_the_last_one(lut, monkeypatch):
+    from convviz.pipeline import live
+
+    monkeypatch.setattr(live, "STRICT_FRAME_BYTES", 0)  # every frame counts as big
+    source = CountingLiveSource()
+    pipeline, results, _, _, arrived = make("slide51_ten_5x5", source, lut)
+    pipeline.start()
+    try:
+        assert arrived.wait(30)
+        arrived.clear()
+        assert not arrived.wait(0.5)
+        shown = results[0].frame.index
+        assert source.count == shown  # nothing more read while the window holds it undrawn
+        pipeline.ack()
+        assert arrived.wait(30)
+        assert results[1].frame.index == shown + 1
+    finally:
+        pipeline.stop()
