@@ -4,10 +4,11 @@ Two threads, like two people on an assembly line: the *compute* thread reads the
 runs the network layer by layer; the *paint* thread turns each layer into its display image as soon as
 that layer is done (while the next layer runs, its output still in the cache) and hands the finished
 result over once the previous one has been drawn (``ack``). While the GUI draws frame N, frame N+1 is
-computed and painted; the compute thread starts N+2 only when N+1 has been handed over. So at most two
-frames' activations exist (the heavier benchmark network: 146 MiB each), latency stays about a frame,
-and memory stays flat however slow the drawing is. Changes (network, source, device, freeze, colours)
-are requests picked up between frames.
+computed and painted, and once N+1 is painted N+2 may be computed: three frames at most, latency two
+frames, memory flat however slow the drawing is. A network whose frames are big (STRICT_FRAME_BYTES)
+starts the next frame only when the window has drawn the last one: two frames at most (the heavier
+benchmark network's 146 MiB frames: 1.17 GB peak before, ~0.95 GB now). Changes (network, source,
+device, freeze, colours) are requests picked up between frames.
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ class _Job:
     """One frame on its way: the compute thread adds each layer's output as it finishes (and the
     whole ``computed`` frame at the end); the paint thread paints the outputs meanwhile."""
 
-    def __init__(self, smooth: bool):
+    def __init__(self, smooth: bool, strict: bool = False):
         self.smooth = smooth  # live video: colour ranges follow the previous frame's
+        self.strict = strict  # a big frame: the next one starts when this one has been drawn
         self.outputs: list[np.ndarray] = []
         self.images: list[LayerImage | None] = []  # one per output painted so far
         self.computed: Computed | None = None
@@ -158,8 +160,8 @@ class ThreadTuner:
 
     WARM_UP = 2  # frames after a switch that are not counted (torch's thread pool starting)
 
-    def __init__(self, candidates: tuple[int, ...], trial_frames: int = 12, recheck_s: float = 30.0,
-                 margin: float = 0.05):
+    def __init__(self, candidates: tuple[int, ...], trial_frames: int = 24, recheck_s: float = 30.0,
+                 margin: float = 0.15):
         self.candidates = tuple(dict.fromkeys(candidates))
         self.trial_frames = trial_frames
         self.recheck_s = recheck_s
@@ -479,9 +481,9 @@ class LivePipeline:
             try:
                 changed = self._apply(requests)
                 strict = self.engine.frame_bytes() > STRICT_FRAME_BYTES
-                with self._wake:  # the previous frame must be handed over first (and for big frames,
+                with self._wake:  # the previous frame must be painted first (big frames: drawn), and the
                     while (self._job is not None or (strict and self._in_flight)) and not self._stopping:
-                        self._wake.wait()  # drawn): two frames at most, and the picture read next is the newest
+                        self._wake.wait()  # picture read next is the newest
                     if self._stopping:
                         return
                     late, self._requests = self._requests, _Requests()
@@ -499,7 +501,7 @@ class LivePipeline:
                         import torch
 
                         torch.set_num_threads(threads)
-                job = _Job(smooth=frame.index > 0)
+                job = _Job(smooth=frame.index > 0, strict=strict)
                 with self._wake:
                     self._job = job
                 computed = self.engine.compute(frame, self._source.describe(),
@@ -579,6 +581,11 @@ class LivePipeline:
                 if job is not None:
                     computed = job.computed
                     result = self.engine.finish(computed, tuple(job.images), job.paint_ms, job.paint_cpu_ms)
+                    if not job.strict:  # painted: the next frame may start while this one waits for the
+                        with self._wake:  # window (three frames at most: shown, waiting, computed)
+                            if self._job is job:
+                                self._job = None
+                                self._wake.notify_all()
                 elif repaint:
                     computed = self._last_job
                     result = self.engine.paint(computed)
