@@ -159,6 +159,7 @@ class ThreadTuner:
     """
 
     WARM_UP = 2  # frames after a switch that are not counted (torch's thread pool starting)
+    EARLY_OUT = 4  # frames after which a candidate that is clearly slower is given up
 
     def __init__(self, candidates: tuple[int, ...], trial_frames: int = 24, recheck_s: float = 30.0,
                  margin: float = 0.15):
@@ -174,6 +175,7 @@ class ThreadTuner:
         self._last: float | None = None
         self._skip = self.WARM_UP
         self._recheck_at = 0.0
+        self._wait_s = recheck_s
 
     def frame_started(self, now: float) -> int | None:
         last, self._last = self._last, now
@@ -186,9 +188,12 @@ class ThreadTuner:
             self._skip = max(0, self._skip - (last is not None))
             return None
         self._intervals.append(now - last)
-        if len(self._intervals) < self.trial_frames:
+        median = sorted(self._intervals)[len(self._intervals) // 2]
+        clearly_worse = (len(self._intervals) >= self.EARLY_OUT and self.medians
+                         and median > min(self.medians.values()) * (1 + 2 * self.margin))
+        if len(self._intervals) < self.trial_frames and not clearly_worse:
             return None
-        self.medians[self.current] = sorted(self._intervals)[len(self._intervals) // 2]
+        self.medians[self.current] = median  # a trial that is clearly worse ends after EARLY_OUT frames
         self._trial += 1
         if self._trial < len(self.candidates):
             return self._switch(self.candidates[self._trial])
@@ -196,8 +201,10 @@ class ThreadTuner:
         for candidate in self.candidates[1:]:
             if self.medians[candidate] < self.medians[best] * (1 - self.margin):
                 best = candidate
+        # the same answer again: look less often (a trial of the worse count costs a few slow frames)
+        self._wait_s = min(self._wait_s * 2, 8 * self.recheck_s) if best == self.chosen else self.recheck_s
         self.chosen = best
-        self._recheck_at = now + self.recheck_s
+        self._recheck_at = now + self._wait_s
         return self._switch(best)
 
     def restart(self) -> None:

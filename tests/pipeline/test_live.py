@@ -341,3 +341,22 @@ def test_big_frames_start_only_when_the_window_has_drawn_the_last_one(lut, monke
         assert results[1].frame.index == shown + 1
     finally:
         pipeline.stop()
+
+
+def test_a_much_slower_thread_count_is_given_up_after_a_few_frames_and_tried_less_often():
+    from convviz.pipeline.live import ThreadTuner
+
+    tuner = ThreadTuner((1, 2), trial_frames=24, recheck_s=10.0)
+    interval = {1: 0.030, 2: 0.180}  # a busy machine: two threads six times slower
+    now, slow_frames, rechecks = 0.0, 0, []
+    for _ in range(3000):
+        previous = tuner.current
+        change = tuner.frame_started(now)
+        if change == 2:
+            rechecks.append(now)
+        slow_frames += previous == 2
+        now += interval[tuner.current]
+    assert tuner.chosen == 1 and tuner.current == 1
+    assert slow_frames <= (ThreadTuner.WARM_UP + ThreadTuner.EARLY_OUT + 1) * len(rechecks)
+    gaps = [b - a for a, b in zip(rechecks, rechecks[1:])]
+    assert gaps == sorted(gaps) and gaps[-1] > 2 * gaps[0]  # the same answer: asked less and less often
