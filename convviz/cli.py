@@ -224,9 +224,10 @@ def gui_main(argv: Sequence[str]) -> int:
             return fail("no display found (DISPLAY and WAYLAND_DISPLAY are not set). Run convviz on a desktop, "
                         "under a virtual screen (xvfb-run convviz), or save a picture with --snapshot OUT.png")
         os.environ["QT_QPA_PLATFORM"] = offscreen_platform(size)
-    from convviz.pipeline.live import reuse_freed_memory
+    from convviz.pipeline.live import passive_threads, reuse_freed_memory
 
     reuse_freed_memory()  # before Qt's and the pipeline's threads start (see its docstring)
+    passive_threads()  # before torch is imported
     from convviz.ui.app import run_window
 
     return run_window(spec, source=source, device=args.device, theme_name=theme, size=size,

@@ -129,6 +129,14 @@ def release_freed_memory() -> None:
         pass
 
 
+def passive_threads() -> None:
+    """torch's OpenMP threads sleep when they wait instead of spinning (before torch is imported; the
+    user's own OMP_WAIT_POLICY wins). Spinning threads took the cores from the paint and GUI threads
+    and from each other: measured in the app on 2 cores, AlexNet with 2 torch threads 175 ms a frame
+    spinning, 27 ms passive (1 thread: 29 ms)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def share_cores() -> ThreadTuner | None:
     """Leave one core to the GUI thread to begin with: torch and OpenCV each spawning a thread per core
     next to a busy GUI thread made every frame slower (measured: 23 fps with 2 torch threads, 31 with
@@ -136,6 +144,7 @@ def share_cores() -> ThreadTuner | None:
     machine is busy with other work (then torch's threads wait for each other: one thread was 3x
     faster than two on a shared 2-core machine): the returned tuner tries both on live frames.
     CONVVIZ_THREADS fixes the count (and no tuner is returned)."""
+    passive_threads()
     import cv2
     import torch
 
