@@ -3,6 +3,7 @@
     convviz [--net NET] [--image F | --video F | --camera [N]] [--snapshot OUT.png] ...
     convviz info --net NET [--input CxHxW] [--json] [--strict]
     convviz predict --net NET [--weights FILE] --image IMG [--top K] [--json]
+    convviz train --net NET --data shapes|bars|FOLDER [--epochs N] [--out trained.json]   (convviz.training)
     convviz render ...          (convviz.ui.render)
     convviz desktop-entry       (convviz.desktop)
 
@@ -127,7 +128,8 @@ def gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="convviz",
         description="Make a convolutional neural network visible. Subcommands: 'convviz info --help', "
-                    "'convviz predict --help', 'convviz render --help', 'convviz desktop-entry --help'.")
+                    "'convviz predict --help', 'convviz train --help', 'convviz render --help', "
+                    "'convviz desktop-entry --help'.")
     parser.add_argument("--version", action="version", version=f"convviz {__version__}")
     parser.add_argument("--net", help="a preset name or a network .json file (default: the last one used, "
                                       f"else {DEFAULT_PRESET})")
@@ -249,8 +251,14 @@ def _desktop(argv: Sequence[str]) -> int:
     return desktop_main(argv)
 
 
+def _train(argv: Sequence[str]) -> int:
+    from convviz.training.command import train_main
+
+    return train_main(argv)
+
+
 SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
-    "info": info_main, "predict": predict_main, "render": _render, "desktop-entry": _desktop}
+    "info": info_main, "predict": predict_main, "train": _train, "render": _render, "desktop-entry": _desktop}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -170,6 +170,14 @@ def reinitialise(spec: NetworkSpec, index: int, seed: int) -> NetworkSpec:
     return spec.with_layers(layers)
 
 
+def reset_tensors(spec: NetworkSpec) -> NetworkSpec:
+    """Every layer back to the weights its spec starts from (seeded random or hand-made): what a
+    network trained in the window had before it learned."""
+    layers = [layer.with_params(index, **_without_tensors(layer)) if _without_tensors(layer) else layer
+              for index, layer in enumerate(spec.layers)]
+    return spec.with_layers(layers)
+
+
 @dataclass
 class EditHistory:
     """Undo and redo over whole specs. ``saved_at`` marks the state last written to disk, so the

@@ -51,15 +51,15 @@ def hub_cache_folders() -> list[Path]:
 def find_weights(ref: WeightsRef, folder: Path | None) -> Path | None:
     """The weights file ``ref`` names: beside the network file, shipped with convviz, or in torch's
     hub cache (in that order); None if it is nowhere."""
-    places = ([folder] if folder is not None else []) + hub_cache_folders()
-    for place in places:
-        candidate = place / ref.file
-        if candidate.is_file():
-            return candidate
+    if folder is not None and (folder / ref.file).is_file():
+        return folder / ref.file
     shipped = resources.resource("weights", ref.file)
     if shipped.is_file():
         with resources.as_file(shipped) as path:  # a real path (a zip-installed copy is extracted)
             return Path(path)
+    for place in hub_cache_folders():
+        if (place / ref.file).is_file():
+            return place / ref.file
     return None
 
 

@@ -14,6 +14,8 @@ import numpy as np
 from convviz.core.errors import ImageError
 from convviz.core.spec import InputSpec
 
+GREY = (0.299, 0.587, 0.114)  # ITU-R BT.601 luma: how a colour picture becomes one channel
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -116,7 +118,7 @@ def prepare(image: np.ndarray, input_spec: InputSpec) -> Prepared:
     if channels == 3:
         tensor = planes.transpose(2, 0, 1)  # a (C, H, W) view of H x W x C memory: torch's channels-last
     else:
-        grey = planes @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        grey = planes @ np.array(GREY, dtype=np.float32)
         if channels == 1:
             tensor = grey[None]
             fitted = np.repeat((grey * 255.0 + 0.5).astype(np.uint8)[:, :, None], 3, axis=2)

@@ -11,6 +11,7 @@ that is running, freeze, the device and the selection, and announces each change
     lost      str: the running input stopped delivering (why, in words)
     frozen    bool
     device    str: "auto", "cpu" or "cuda"
+    training  bool: a network is learning in the window (the live input slows down to leave it the machine)
 
 Controllers change it only through its methods; the pipeline follows the events. A network the
 pipeline cannot build is handed back with ``refused`` and the document returns to the last one that
@@ -56,7 +57,8 @@ class Document:
         self.shown: NetworkSpec = spec  # what the pipeline runs now (the current network, or a training preview)
         self._previous: tuple[EditHistory, Path | None, str | None] | None = None
         self.lost_source: FrameSource | None = None  # the input that stopped delivering, for Retry
-        self.events = Events("network", "history", "file", "input", "source", "lost", "frozen", "device")
+        self.training = False
+        self.events = Events("network", "history", "file", "input", "source", "lost", "frozen", "device", "training")
 
     # ---- the network ----------------------------------------------------------------------------------
     @property
@@ -152,6 +154,11 @@ class Document:
         if frozen != self.frozen:
             self.frozen = frozen
             self.events.frozen.emit(frozen)
+
+    def set_training(self, training: bool) -> None:
+        if training != self.training:
+            self.training = training
+            self.events.training.emit(training)
 
     def set_device(self, device: str) -> None:
         if device != self.device:

@@ -263,6 +263,8 @@ class LivePipeline:
         self._unused_frame: Frame | None = None  # read for the preview, not yet computed
         self.source_ok = True
         self._source_opened = False
+        self.max_fps: float | None = None
+        self._next_slot = 0.0
         self._requests = _Requests(source=source, spec=engine.initial)  # opened and built on the compute thread
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)  # one condition for every state change below
@@ -440,6 +442,26 @@ class LivePipeline:
             changed = True
         return changed
 
+    def set_max_fps(self, fps: float | None) -> None:
+        """Read a live source at most ``fps`` times a second (None: as fast as it comes): while the
+        network trains, the live maps leave it most of the machine."""
+        with self._wake:
+            self.max_fps = fps
+            self._wake.notify_all()
+
+    def _pace(self) -> None:
+        """Wait for the next frame slot under ``max_fps`` (woken early by any request or stop)."""
+        if not self.max_fps:
+            return
+        slot = max(self._next_slot, time.monotonic())  # when this frame may be read
+        with self._wake:  # other threads notify often (acks, paints): wait out the whole slot
+            while not self._stopping and not self._requests.pending():
+                remaining = slot - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._wake.wait(remaining)
+        self._next_slot = slot + 1.0 / self.max_fps
+
     def _next_frame(self, changed: bool) -> Frame | None:
         if self._unused_frame is not None:
             frame, self._unused_frame = self._unused_frame, None
@@ -447,6 +469,8 @@ class LivePipeline:
         needs_new = self._source.live and self.source_ok and not self.frozen
         if not needs_new and self.last_frame is not None:
             return self.last_frame if changed else None
+        if needs_new and not changed:
+            self._pace()
         try:
             frame = self._source.read()
         except ConvvizError as error:

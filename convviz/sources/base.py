@@ -60,6 +60,11 @@ class FrameSource(ABC):
     def describe(self) -> str:
         return self.name
 
+    def remembered(self) -> dict[str, Any] | None:
+        """How the settings store this input to open it again next time (``ui.session.restore_source``
+        reads it back); None for one that cannot come back, like a pasted picture."""
+        return None
+
 
 class Handover:
     """Frames from a reading thread to ``read()``: the newest wins (cameras: capacity 1, a new frame
@@ -332,3 +337,6 @@ class TestCardSource(StillSource):
 
     def read(self) -> Frame:
         return Frame(self.image, 0, synthetic=True)
+
+    def remembered(self) -> dict[str, Any]:
+        return {"kind": "test card"}

@@ -11,7 +11,7 @@ import glob
 import sys
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -156,6 +156,9 @@ class CameraSource(CaptureThreadSource):
         self.timeout = timeout
         self.devices = devices
         self.name = f"camera {self.index}"
+
+    def remembered(self) -> dict[str, Any]:
+        return {"kind": "camera", "index": self.index}
 
     @property
     def device(self) -> tuple[str, object]:

@@ -14,6 +14,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -214,6 +215,9 @@ class ImageSource(FrameSource):
         self.header = check_image(self.path)
         self.image: np.ndarray | None = None
         self.note = ""
+
+    def remembered(self) -> dict[str, Any]:
+        return {"kind": "image", "path": str(self.path.resolve())}
 
     def open(self) -> None:
         if self.image is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -78,6 +79,9 @@ class VideoSource(CaptureThreadSource):
     @property
     def device(self) -> tuple[str, object]:
         return ("file", str(self.path.resolve()))
+
+    def remembered(self) -> dict[str, Any]:
+        return {"kind": "video", "path": str(self.path.resolve())}
 
     def check(self) -> None:
         """The cheap checks open() starts with, also for a command line to fail at once: a regular

@@ -83,8 +83,8 @@ def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str
         window.restore_arrangement()
         window.persist = True
     window.show()
-    if present:
-        window.presenter.enter()
+    if present:  # a snapshot keeps the size asked for (offscreen, "full screen" is the platform's 800x800)
+        window.presenter.enter(full_screen=snapshot is None)
     if stats_frames is not None:
         from convviz.ui.stats import StatsRun
 
@@ -95,8 +95,17 @@ def run_window(spec: NetworkSpec, source: FrameSource | None = None, device: str
         return app.exec()
 
     status = {"code": 1}
+    # presenter mode arranges itself for the projector theme once the first frame is shown (the maps'
+    # mosaics follow the wider panels with the next frame): shoot the frame after that one
+    waiting = {"frames": 2 if present else 1}
 
     def shoot(sequence: int) -> None:
+        waiting["frames"] -= 1
+        if waiting["frames"] > 0:
+            QtCore.QTimer.singleShot(3000, lambda: shoot(-1) if waiting["frames"] > 0 else None)
+            return
+        if waiting["frames"] < 0:
+            return
         window.frameShown.disconnect(shoot)
         QtWidgets.QApplication.processEvents()
         try:

@@ -22,8 +22,11 @@ from convviz.pipeline.engine import FrameResult, Preview
 from convviz.sources.base import FrameSource, TestCardSource
 from convviz.sources.image import IMAGE_SUFFIXES
 from convviz.ui.panels.layer_maps import InputPanel, LayerMapsPanel, make_title
+from convviz.ui.panels.view_common import style_label
 from convviz.ui.theme import DARK, DESK_OF, Theme
 from convviz.ui.worker import PipelineBridge
+
+TRAINING_FPS = 16  # the live input while a network trains: smooth enough, and the trainer gets the cores
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -42,7 +45,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.selection: SelectionModel = self.document.selection
         self.persist = False  # remember size, layout, network and input on close (the interactive app)
         self.result: FrameResult | None = None
-        self._panel_spec: NetworkSpec | None = None
+        self._panel_key: tuple | None = None  # the structure the layer panels were made for
         self._frame_times: deque[float] = deque(maxlen=30)
         self._mosaic_aspect = 0.0
         self._shown_layers: frozenset[int] | None = None
@@ -50,6 +53,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._shown_messages: tuple[str, ...] = ()
         self._nonfinite_warned: tuple[int, ...] = ()
         self._loading_shown = False
+        self._panels_from_preview = False  # the layer panels were made from the preview, not a result
         self._painted = False
         self._status_at = 0.0
         self.sync_paint = False  # paint synchronously in _show_result (the --stats benchmark)
@@ -71,9 +75,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.document.events.input.connect(pipeline.set_source)
         self.document.events.frozen.connect(pipeline.set_frozen)
         self.document.events.device.connect(pipeline.set_device)
+        self.document.events.training.connect(lambda on: pipeline.set_max_fps(TRAINING_FPS if on else None))
         self.document.events.history.connect(lambda value: self.update_title())
         self.document.events.file.connect(lambda value: self.update_title())
 
+        from convviz.ui.insight import GradCamOverlay
+
+        self.grad_cam = GradCamOverlay(self)
+        self.grad_cam.heatReady.connect(self._show_heat)
+        self.grad_cam.failed.connect(self.show_error)
         self._build_docks()
         self._build_centre()
         self._build_status()
@@ -130,6 +140,16 @@ class MainWindow(QtWidgets.QMainWindow):
                          QtCore.Qt.Orientation.Vertical)
         self.scores_dock.setVisible(False)  # shown when the network is a classifier
 
+        from convviz.ui.training.panel import TrainingPanel
+
+        self.training = TrainingPanel(self.theme, self.document, self._live_frame)
+        self.training.message.connect(lambda text, error: self.show_error(text) if error else self.show_message(text))
+        self.training_dock = QtWidgets.QDockWidget("Training", self)
+        self.training_dock.setObjectName("trainingDock")
+        self.training_dock.setWidget(self.training)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.training_dock)
+        self.training_dock.setVisible(False)  # L, or View > Training
+
     def _build_centre(self) -> None:
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -142,11 +162,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.maps_grid.setSpacing(8)
         self.maps_scroll.setWidget(self.maps_holder)
         self.maps_scroll.verticalScrollBar().valueChanged.connect(lambda value: self._update_shown_layers())
+        # the panels fill the visible height also when only the area changes (a new theme's tab bar)
+        self.maps_scroll.viewport().installEventFilter(self)
         self.tabs.addTab(self.maps_scroll, "Activation maps")
         self.views: dict[QtWidgets.QWidget, str] = {}
         self._build_views()
         self.tabs.currentChanged.connect(lambda index: self._show_view(self.result))
         self.tabs.currentChanged.connect(lambda index: self._update_shown_layers())
+        self.tabs.currentChanged.connect(lambda index: self._layout_changed())
         self.layer_panels: list[LayerMapsPanel] = []
         self.error_banner = make_title("", self.theme, self.theme.title_pt * 0.9, colour=self.theme.error)
         self.error_banner.setWordWrap(True)
@@ -158,6 +181,7 @@ class MainWindow(QtWidgets.QMainWindow):
         from convviz.ui.panels.activation_view import ActivationView
         from convviz.ui.panels.conv_view import ConvolutionView
         from convviz.ui.panels.pool_view import PoolingView
+        from convviz.ui.panels.unit_view import UnitView
 
         for view in list(self.views):
             self.tabs.removeTab(self.tabs.indexOf(view))
@@ -166,16 +190,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.conv_view = ConvolutionView(self.theme, self.selection)
         self.pool_view = PoolingView(self.theme, self.selection)
         self.activation_view = ActivationView(self.theme, self.selection)
+        self.unit_view = UnitView(self.theme, self.selection, lambda: self.training.dataset)
+        self.unit_view.gradCamToggled.connect(self.grad_cam.set_enabled)
+        self.unit_view.cam_box.blockSignals(True)
+        self.unit_view.cam_box.setChecked(self.grad_cam.enabled)  # a theme change keeps it on
+        self.unit_view.cam_box.blockSignals(False)
         self.views = {self.conv_view: "convolution", self.pool_view: "pooling",
-                      self.activation_view: "activation"}
+                      self.activation_view: "activation", self.unit_view: "unit"}
         for view, title in ((self.conv_view, "Convolution"), (self.pool_view, "Pooling"),
-                            (self.activation_view, "Activation function")):
+                            (self.activation_view, "Activation function"), (self.unit_view, "Unit")):
             self.tabs.addTab(view, title)
             playback = getattr(view, "playback", None)
             if playback is not None:
                 playback.stepChanged.connect(self.stepShown.emit)
 
-    LAYOUTS = ("network", "convolution", "pooling", "activation")
+    LAYOUTS = ("network", "convolution", "pooling", "activation", "unit")
 
     def show_layout(self, name: str) -> None:
         """An arrangement: 'network' (every layer's maps), or one mechanics view ('convolution',
@@ -188,6 +217,10 @@ class MainWindow(QtWidgets.QMainWindow):
             for view, view_name in self.views.items():
                 if view_name == name:
                     self.tabs.setCurrentWidget(view)
+
+    def _layout_changed(self) -> None:
+        if hasattr(self, "presenter"):
+            self.presenter.arrange_docks()
 
     def current_layout(self) -> str:
         return self.views.get(self.tabs.currentWidget(), "network")
@@ -238,6 +271,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addAction(self.input_dock.toggleViewAction())
         view_menu.addAction(self.network_dock.toggleViewAction())
         view_menu.addAction(self.scores_dock.toggleViewAction())
+        view_menu.addAction(self.training_dock.toggleViewAction())
 
     def _build_commands(self) -> None:
         """The one-key lecture commands of KEYMAP, presenter mode, help overlay, frames and clips."""
@@ -266,12 +300,13 @@ class MainWindow(QtWidgets.QMainWindow):
         register("theme", self.presenter.toggle_brightness)
         register("help", self.help_overlay.toggle)
         register("editor", lambda: self.network_dock.setVisible(not self.network_dock.isVisible()))
+        register("training", lambda: self.training_dock.setVisible(not self.training_dock.isVisible()))
         register("leave", self._escape)
         register("save_frame", self.exports.quick_save)
         register("record", self.exports.toggle_recording)
         for number in range(1, 10):
-            register(f"layer_{number}", lambda n=number: self.focus_layer(n - 1))
-        for layout in ("network", "convolution", "pooling", "activation"):
+            register(f"layer_{number}", lambda n=number: self.number_key(n))
+        for layout in self.LAYOUTS:
             register(f"layout_{layout}", lambda name=layout: self.show_layout(name))
         for action in ("play", "step_back", "step_forward", "first_step", "last_step"):
             register(action, lambda name=action: self._playback_command(name))
@@ -280,11 +315,31 @@ class MainWindow(QtWidgets.QMainWindow):
         for command in ("presenter", "theme", "help"):
             view.addAction(self.commands.actions[command])
 
+    def number_key(self, number: int) -> None:
+        """1-9: capture into class N while the webcam classes are on screen, else put layer N in focus."""
+        captures = self.training.captures
+        if self.training_dock.isVisible() and captures.isVisible():
+            captures.capture(number - 1)
+        else:
+            self.focus_layer(number - 1)
+
     def _escape(self) -> None:
         if self.help_overlay.isVisible():
             self.help_overlay.hide()
         elif self.presenter.active:
             self.presenter.leave()
+
+    def _show_heat(self, heat, text: str) -> None:
+        self.input_panel.set_heat(heat)
+        if text:
+            self.input_panel.subtitle.setText(text)
+
+    def _live_frame(self):
+        """(frame sequence, H x W x 3 uint8 RGB) of the picture on screen now, for webcam classes."""
+        from convviz.core.preprocess import to_rgb8
+
+        result = self.result
+        return None if result is None else (result.sequence, to_rgb8(result.frame.image))
 
     def focus_layer(self, index: int) -> None:
         """Put layer ``index`` (0-based) in focus: the views follow, its panel scrolls into sight."""
@@ -320,11 +375,19 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---- commands -----------------------------------------------------------------------------------
     def set_theme(self, theme: Theme) -> None:
-        """Switch colours and sizes everywhere: panels are made again with the new theme."""
+        """Switch colours and sizes everywhere: panels are made again with the new theme, and every
+        view keeps what the lecturer set up in it (layer, map, channel, step, playing, colour scale);
+        the selection and the focused layer live in the document and stay as they are."""
         if theme == self.theme:
             return
+        states = {name: view.state() for view, name in self.views.items() if hasattr(view, "state")}
+        for view in self.views:
+            playback = getattr(view, "playback", None)
+            if playback is not None:
+                playback.pause()  # the old view's timer must not run on after it is thrown away
         self.theme = theme
         self._apply_palette()
+        self._restyle_status()
         old = self.input_panel
         old.detach()
         self.input_panel = InputPanel(theme, self.selection)
@@ -336,16 +399,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scores_panel = ClassScoresPanel(theme)
         self.scores_dock.setWidget(self.scores_panel)
         old_scores.deleteLater()
-        font = self.error_banner.font()
-        font.setPointSizeF(theme.title_pt * 0.9)
-        self.error_banner.setFont(font)
-        self.error_banner.setStyleSheet(f"color: {theme.error};")
+        style_label(self.error_banner, theme.error, theme.title_pt * 0.9, True)
         self.editor.theme = theme
         self.editor.refresh()
-        self._panel_spec = None  # the next result makes the layer panels again
+        self._panel_key = None  # the next result makes the layer panels again
         current = self.tabs.currentIndex()
         self._build_views()
+        for view, name in self.views.items():
+            if name in states and hasattr(view, "restore"):
+                view.restore(states[name])
         self.tabs.setCurrentIndex(current)
+        self._show_view(self.result)
         self.bridge.pipeline.set_lut(theme.lut())  # recomputes the current frame with the new colours
         self.themeChanged.emit(theme)
 
@@ -403,12 +467,21 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def show_error(self, message: str) -> None:
         """Errors go to the status bar in the error colour; the app keeps running."""
-        self.statusBar().setStyleSheet(f"color: {self.theme.error};")
+        self._status_error = True
+        self._restyle_status()
         self.statusBar().showMessage(message, 15000)
 
     def show_message(self, message: str, timeout_ms: int = 6000) -> None:
-        self.statusBar().setStyleSheet(f"color: {self.theme.foreground};")
+        self._status_error = False
+        self._restyle_status()
         self.statusBar().showMessage(message, timeout_ms)
+
+    def _restyle_status(self) -> None:
+        """The status bar's text in the theme's colour (again after a new theme: never black on black)."""
+        colour = self.theme.error if getattr(self, "_status_error", False) else self.theme.foreground
+        sheet = f"QStatusBar, QStatusBar QLabel {{ color: {colour}; }}"
+        if self.statusBar().styleSheet() != sheet:  # a new style sheet polishes the bar again: only on a change
+            self.statusBar().setStyleSheet(sheet)
 
     # ---- results ------------------------------------------------------------------------------------
     def _rebuild_panels(self, result: FrameResult) -> None:
@@ -417,20 +490,17 @@ class MainWindow(QtWidgets.QMainWindow):
             panel.setParent(None)
             panel.deleteLater()
         self.layer_panels = []
-        self.maps_grid.removeWidget(self.error_banner)
-        columns = 2
         if self._pages:
             self._pages = {}
             self.bridge.pipeline.set_pages(self._pages)
         for index in range(len(result.geometry.layers)):
-            panel = LayerMapsPanel(index, self.theme, self.selection)
+            panel = LayerMapsPanel(index, self.theme, self.selection, parent=self.maps_holder)
             panel.pageRequested.connect(self._page_requested)
-            self.maps_grid.addWidget(panel, index // columns, index % columns)
-            panel.show()
             self.layer_panels.append(panel)
-        row = (len(self.layer_panels) + columns - 1) // columns
-        self.maps_grid.addWidget(self.error_banner, row, 0, 1, columns)
-        self.maps_grid.setRowStretch(row + 1, 1)
+        self._columns = 0
+        self._place_panels()
+        for panel in self.layer_panels:
+            panel.show()
         geometry = result.geometry
         problem = geometry.error or (geometry.warnings[0] if geometry.warnings else None)
         hint = ""
@@ -438,11 +508,11 @@ class MainWindow(QtWidgets.QMainWindow):
             hint = ("  (the Convolution view, F3, shows the window hanging off the edge and what torch never reads)"
                     if geometry.error is None else "")
         colour = self.theme.error if geometry.error is not None else self.theme.warning
-        self.error_banner.setStyleSheet(f"color: {colour};")
+        style_label(self.error_banner, colour)
         suffix = " (torch runs it, rounding down)" if geometry.error is None and problem is not None else ""
         self.error_banner.setText(f"\u26a0 {problem}{suffix}{hint}" if problem is not None else "")
         self.error_banner.setVisible(problem is not None)
-        self._panel_spec = result.spec
+        self._panel_key = _structure(result)
         self._size_panels()
 
     def _page_requested(self, layer: int, first: int) -> None:
@@ -450,15 +520,46 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pages[layer] = first
         self.bridge.pipeline.set_pages(self._pages)
 
+    def panel_columns(self) -> int:
+        """Layer panels side by side: two at a desk; in presenter mode as many as leave each panel
+        about 360 pixels at 1920x1080 (four: eight layers a screen instead of four)."""
+        if not (hasattr(self, "presenter") and self.presenter.active):
+            return 2
+        width = self.maps_scroll.viewport().width()
+        return int(max(2, min(6, width // max(1, round(360 * self.theme.scale)))))
+
+    def _place_panels(self) -> None:
+        """Put the layer panels in a grid of ``panel_columns()`` columns (again when that changes)."""
+        columns = self.panel_columns()
+        if columns == getattr(self, "_columns", 0):
+            return
+        if getattr(self, "_columns", 0):  # the panels change width: their mosaics are arranged again
+            QtCore.QTimer.singleShot(0, self._size_panels)
+        self._columns = columns
+        for panel in self.layer_panels:
+            self.maps_grid.removeWidget(panel)
+        self.maps_grid.removeWidget(self.error_banner)
+        for row in range(self.maps_grid.rowCount()):
+            self.maps_grid.setRowStretch(row, 0)
+        for index, panel in enumerate(self.layer_panels):
+            self.maps_grid.addWidget(panel, index // columns, index % columns)
+        for column in range(6):
+            self.maps_grid.setColumnStretch(column, 1 if column < columns else 0)
+        row = (len(self.layer_panels) + columns - 1) // columns
+        self.maps_grid.addWidget(self.error_banner, row, 0, 1, columns)
+        self.maps_grid.setRowStretch(row + 1, 1)
+
     def _size_panels(self) -> None:
         """Two rows of panels fill the visible height; once laid out, tell the pipeline the shape of
         the panels' picture area so each layer's maps are arranged to fill it."""
         if not self.layer_panels:
             return
+        self._place_panels()
         spacing = self.maps_grid.spacing()
         height = max(240, (self.maps_scroll.viewport().height() - 12 - spacing) // 2)
         for panel in self.layer_panels:
             panel.setFixedHeight(height)
+        QtCore.QTimer.singleShot(0, self._place_panels)  # once laid out, the viewport's width is known
         QtCore.QTimer.singleShot(0, self._update_mosaic_aspect)
         QtCore.QTimer.singleShot(0, self._update_shown_layers)
 
@@ -478,7 +579,7 @@ class MainWindow(QtWidgets.QMainWindow):
             newly = shown - (self._shown_layers or frozenset())
             self._shown_layers = shown
             self.bridge.pipeline.set_shown_layers(shown)
-            if self.result is not None and self.result.spec is self._panel_spec:
+            if self.result is not None and _structure(self.result) == self._panel_key:
                 for index in sorted(newly):  # bars and titles at once; maps come with the repaint
                     if index < len(self.layer_panels):
                         self.layer_panels[index].show_result(self.result)
@@ -488,8 +589,11 @@ class MainWindow(QtWidgets.QMainWindow):
                  if view is not None and view.isVisible()]
         if not views:
             return
-        bar = 80  # the colour bar and its labels, beside the maps
-        aspects = sorted(max(1, v.width() - bar) / max(1, v.height()) for v in views)
+        def bar(view) -> float:  # the colour bar and its labels beside the maps (wider with a projector's fonts)
+            item = view.colour_bar
+            return item.boundingRect().width() + 12 if item is not None and item.boundingRect().width() > 0 else 80
+
+        aspects = sorted(max(1, v.width() - bar(v)) / max(1, v.height()) for v in views)
         aspect = round(max(0.8, min(aspects[len(aspects) // 2], 6.0)), 1)
         if abs(aspect - self._mosaic_aspect) > 0.15:
             self._mosaic_aspect = aspect
@@ -499,9 +603,10 @@ class MainWindow(QtWidgets.QMainWindow):
         start = time.perf_counter()
         cpu_start = time.thread_time()
         try:
-            # a new network's first frame (its panels may have been made from the preview already)
-            rebuilt = self.result is None or result.spec is not self.result.spec
-            if result.spec is not self._panel_spec:
+            # panels made for the preview (before the network ran) count as new for the first result
+            rebuilt = _structure(result) != self._panel_key or self._panels_from_preview
+            self._panels_from_preview = False
+            if _structure(result) != self._panel_key:  # new weights (training) keep the panels
                 self._rebuild_panels(result)
             self.result = result
             if self._loading_shown:
@@ -511,11 +616,13 @@ class MainWindow(QtWidgets.QMainWindow):
             classifier = self.scores_panel.show_result(result)
             if rebuilt:
                 self.scores_dock.setVisible(classifier)
+                self.presenter.arrange_docks()
             shown = self._shown_layers
             for panel in self.layer_panels:
                 panel.show_result(result, visible=shown is None or panel.index in shown)
             self._warn_nonfinite(result)
             self._show_view(result)
+            self.grad_cam.offer(result)
             self._update_status(result)
             if rebuilt and result.geometry.error is not None:
                 self.show_error(str(result.geometry.error))
@@ -536,8 +643,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if preview.prepared is not None:
             self.input_panel.show_result(preview)
-        if preview.spec is not self._panel_spec:
+        if _structure(preview) != self._panel_key:
             self._rebuild_panels(preview)
+            self._panels_from_preview = True
         for panel in self.layer_panels:
             panel.show_layer(preview.spec, preview.geometry)
             panel.set_waiting("loading the network\u2026")
@@ -608,10 +716,18 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
+        if hasattr(self, "presenter"):
+            self.presenter.window_resized()
         if hasattr(self, "layer_panels"):
             self._size_panels()
         if hasattr(self, "help_overlay") and self.help_overlay.isVisible():
             self.help_overlay.setGeometry(self.rect())
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt name)
+        if event.type() == QtCore.QEvent.Type.Resize and hasattr(self, "layer_panels") \
+                and watched is self.maps_scroll.viewport():
+            QtCore.QTimer.singleShot(0, self._size_panels)
+        return super().eventFilter(watched, event)
 
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
         if self.live.accepts(event):
@@ -661,5 +777,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.persist:
             self.remember()
         self.exports.shutdown()
+        self.training.shutdown()
+        self.grad_cam.enabled = False
         self.bridge.stop()
         super().closeEvent(event)
+
+
+def _structure(result: FrameResult | Preview) -> tuple:
+    """What the layer panels depend on: the layers' types and shapes and the error, not their weights."""
+    geometry = result.geometry
+    return (tuple((g.type, g.output_shape, g.warning is not None) for g in geometry.layers),
+            str(geometry.error) if geometry.error else None)

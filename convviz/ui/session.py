@@ -19,19 +19,7 @@ CAMERA_LIMIT = 63
 
 def describe_source(source: FrameSource | None) -> dict[str, Any] | None:
     """A source as settings can store it (None for one that cannot come back, like a pasted image)."""
-    from convviz.sources.camera import CameraSource
-    from convviz.sources.image import ImageSource
-    from convviz.sources.video import VideoSource
-
-    if isinstance(source, TestCardSource):
-        return {"kind": "test card"}
-    if isinstance(source, ImageSource):
-        return {"kind": "image", "path": str(source.path.resolve())}
-    if isinstance(source, VideoSource):
-        return {"kind": "video", "path": str(source.path.resolve())}
-    if isinstance(source, CameraSource):
-        return {"kind": "camera", "index": source.index}
-    return None
+    return None if source is None else source.remembered()
 
 
 def restore_source(data: Any, skipped: list[str]) -> FrameSource | None:
@@ -40,6 +28,8 @@ def restore_source(data: Any, skipped: list[str]) -> FrameSource | None:
     if not isinstance(data, dict):
         return None
     kind = data.get("kind")
+    if kind == "test card":
+        return TestCardSource()
     try:
         if kind in ("image", "video"):
             path = data.get("path")

@@ -34,9 +34,13 @@ class Theme:
     error: str
     warning: str  # a stride that does not fit: torch runs it, the lecture objects (amber, not red)
     colormap: str  # diverging map for activations: negative / zero / positive
-    font_pt: float = 11.0
+    font_pt: float = 11.0  # controls and running text
     title_pt: float = 14.0
     line_px: float = 2.0
+    text_pt: float = 10.0  # the smallest text of a figure (labels, formulas, axes): what carries numbers
+    number_px: float = 9.0  # the smallest font the numbers in a grid are written at, pixels
+    output_cell_px: float = 8.0  # the smallest cell of a whole output map (else it is shown zoomed); not scaled
+    scale: float = 1.0  # how much this theme was scaled (presenter mode follows the screen's height)
 
     @property
     def dark(self) -> bool:
@@ -54,10 +58,19 @@ class Theme:
         return pg.colormap.get(self.colormap)
 
     def scaled(self, factor: float, name: str | None = None) -> Theme:
+        """The same look ``factor`` times as large (fonts, numbers, lines), e.g. a projector theme on
+        a 1280x720 screen at 2/3 of its 1920x1080 sizes, so the picture is the same on any screen."""
         from dataclasses import replace
 
         return replace(self, name=name or self.name, font_pt=self.font_pt * factor,
-                       title_pt=self.title_pt * factor, line_px=self.line_px * factor)
+                       title_pt=self.title_pt * factor, line_px=self.line_px * factor,
+                       text_pt=self.text_pt * factor, number_px=self.number_px * factor,
+                       scale=self.scale * factor)
+
+    @property
+    def base(self) -> Theme:
+        """This theme at scale 1 (the registered one)."""
+        return THEMES.get(self.name, self)
 
 
 DARK = Theme(
@@ -70,16 +83,20 @@ LIGHT = Theme(
     accent="#d81b60", window="#0077cc", field="#2e7d32", padding="#9fa8da", error="#c62828",
     warning="#b26a00", colormap="CET-D1A",
 )
-# Projector themes: pure black or white, saturated marks, fonts and lines for the back row.
+# Projector themes: pure black or white, saturated marks, fonts and lines for the back row. Sizes are
+# for a 1920x1080 screen (presenter mode scales them with the screen's height): every number of a
+# figure at least 28 pixels (21 pt), whose digits are 20 pixels tall.
 PROJECTOR_DARK = Theme(
     name="projector-dark", background="#000000", panel="#0a0a0a", foreground="#ffffff", muted="#d0d0d0",
     accent="#ffea00", window="#00e5ff", field="#76ff03", padding="#8c9eff", error="#ff4081",
-    warning="#ffc400", colormap="ice-fire", font_pt=17.0, title_pt=22.0, line_px=4.0,
+    warning="#ffc400", colormap="ice-fire", font_pt=17.0, title_pt=23.0, line_px=4.0, text_pt=21.0,
+    number_px=28.0, output_cell_px=12.0,
 )
 PROJECTOR_LIGHT = Theme(
     name="projector-light", background="#ffffff", panel="#ffffff", foreground="#000000", muted="#202020",
     accent="#c2185b", window="#0050c8", field="#1b7a1b", padding="#5c6bc0", error="#d50000",
-    warning="#a15c00", colormap="CET-D1A", font_pt=17.0, title_pt=22.0, line_px=4.0,
+    warning="#a15c00", colormap="CET-D1A", font_pt=17.0, title_pt=23.0, line_px=4.0, text_pt=21.0,
+    number_px=28.0, output_cell_px=12.0,
 )
 THEMES = {theme.name: theme for theme in (DARK, LIGHT, PROJECTOR_DARK, PROJECTOR_LIGHT)}
 

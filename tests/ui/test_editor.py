@@ -178,7 +178,8 @@ def test_filters_a_sobel_on_the_live_frame_and_a_typed_weight(qtbot, window, mon
     win.open_filter_editor()
     dialog = win.filter_editor
     dialog.filter_combo.setCurrentIndex(dialog.filter_combo.findData("sobel_y"))
-    dialog.target.setValue(0)
+    dialog.target.setValue(1)  # the box counts filters from 1
+    assert "filters 1-" in dialog.windowTitle()
     dialog.apply_filter(0)
     assert win.document.network.layers[0].params["init"][0] == "sobel_y"
     qtbot.waitUntil(lambda: win.result.spec is win.document.network, timeout=30000)

@@ -124,7 +124,8 @@ def test_snapshot_command_writes_a_picture_that_is_not_blank(tmp_path):
     assert result.returncode == 0, result.stderr
     image = QtGui.QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
-    pixels = np.frombuffer(image.convertToFormat(QtGui.QImage.Format.Format_RGB888).constBits(), np.uint8)
+    rgb = image.convertToFormat(QtGui.QImage.Format.Format_RGB888)  # kept: the pixels live in it
+    pixels = np.frombuffer(rgb.constBits(), np.uint8).copy()
     assert pixels.std() > 20  # many colours, not one flat fill
     assert len(np.unique(pixels[::7])) > 50
 

@@ -57,7 +57,12 @@ def test_presenter_mode_toggles_and_restores(qtbot, window):
     assert win.presenter.active and win.isFullScreen()
     assert win.theme.name == "projector-dark" and not win.menuBar().isVisible()
     assert not win.network_dock.isVisible()
-    assert win.theme.title_pt > 20  # readable from the back row
+    # readable from the back row: the projector sizes, scaled to the screen's height (the same picture
+    # on a 1280x720 projector as on a 1920x1080 one)
+    from convviz.ui.presenter import presenter_scale
+    from convviz.ui.theme import PROJECTOR_DARK
+
+    assert win.theme.title_pt == pytest.approx(PROJECTOR_DARK.title_pt * presenter_scale(win.height()))
     key(qtbot, win, "T")
     assert win.theme.name == "projector-light"
     key(qtbot, win, "Esc")
@@ -94,6 +99,11 @@ def test_every_key_the_help_overlay_lists_does_what_it_says(qtbot, window, tmp_p
     def _():
         key(qtbot, win, "F5")
         assert win.tabs.currentWidget() is win.activation_view
+
+    @check("F6")
+    def _():
+        key(qtbot, win, "F6")
+        assert win.tabs.currentWidget() is win.unit_view
 
     @check("F2")
     def _():
@@ -194,6 +204,14 @@ def test_every_key_the_help_overlay_lists_does_what_it_says(qtbot, window, tmp_p
         assert win.network_dock.isVisible() != before
         key(qtbot, win, "E")
         assert win.network_dock.isVisible() == before
+
+    @check("L")
+    def _():
+        assert not win.training_dock.isVisible()
+        key(qtbot, win, "L")
+        assert win.training_dock.isVisible()
+        key(qtbot, win, "L")
+        assert not win.training_dock.isVisible()
 
     @check("? / F1")
     def _():
@@ -308,10 +326,11 @@ def test_cancelling_a_clip_leaves_the_old_file_and_no_temporary_file(qtbot, wind
     win.exports.capture()
     win.exports.stop_recording(tmp_path / "first.gif")
     qtbot.waitUntil(lambda: win.exports.worker is None, timeout=30000)
-    gate = threading.Event()
+    gate, started = threading.Event(), threading.Event()
 
     def slow_copy(source, destination, chunk=1 << 22):
         destination.write_bytes(source.read_bytes()[:100])
+        started.set()
         yield clips.Progress("copying", 100, 200)
         gate.wait(30)  # the test has asked to cancel by now
         yield clips.Progress("copying", 200, 200)
@@ -320,7 +339,9 @@ def test_cancelling_a_clip_leaves_the_old_file_and_no_temporary_file(qtbot, wind
     target = tmp_path / "clip.gif"
     target.write_bytes(b"the old clip")
     win.exports.write_recording(target)
-    win.exports.worker.yielded.connect(lambda progress: (win.exports.cancel_writing(), gate.set()))
+    qtbot.waitUntil(started.is_set, timeout=30000)  # half written: cancel now
+    win.exports.cancel_writing()
+    gate.set()
     qtbot.waitUntil(lambda: win.exports.worker is None, timeout=30000)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif", "first.gif"]
     assert target.read_bytes() == b"the old clip"

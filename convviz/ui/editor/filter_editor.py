@@ -40,7 +40,7 @@ class FilterEditor(QtWidgets.QDialog):
         self.target = QtWidgets.QSpinBox()
         self.target.setPrefix("filter ")
         apply_one = QtWidgets.QPushButton("Apply to this filter")
-        apply_one.clicked.connect(lambda: self.apply_filter(self.target.value()))
+        apply_one.clicked.connect(lambda: self.apply_filter(self.target.value() - 1))  # the box counts from 1
         apply_all = QtWidgets.QPushButton("Apply to all filters")
         apply_all.clicked.connect(lambda: self.apply_filter(None))
         controls.addWidget(QtWidgets.QLabel("Hand-made filter"), 0, 0)
@@ -95,9 +95,9 @@ class FilterEditor(QtWidgets.QDialog):
             self.hover.setText(str(error))
             return
         out_channels, in_channels = self.weight.shape[:2]
-        self.target.setRange(0, out_channels - 1)
-        self.page.setRange(0, max(0, out_channels - 1))
-        first = self.page.value()
+        self.target.setRange(1, out_channels)  # counted from 1, as a person counts
+        self.page.setRange(1, max(1, out_channels))
+        first = self.page.value() - 1
         rows = range(first, min(out_channels, first + PAGE))
         columns = range(min(in_channels, PAGE))
         scale = max(float(np.abs(self.weight).max()), 1e-6)
@@ -115,7 +115,7 @@ class FilterEditor(QtWidgets.QDialog):
         init = layer.params["init"]
         colour_input = self.index == 0 and in_channels == 3
         for column, i in enumerate(columns):
-            label = QtWidgets.QLabel(("R", "G", "B")[i] if colour_input else f"input {i}")
+            label = QtWidgets.QLabel(("R", "G", "B")[i] if colour_input else f"input {i + 1}")
             label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
             self.grid.addWidget(label, 0, column + 1)
             self.labels.append(label)
@@ -138,32 +138,33 @@ class FilterEditor(QtWidgets.QDialog):
                 self.grid.addWidget(view, row_position + 1, column + 1)
                 kernel = self.weight[o, i]
                 view.set_cells(kernel, colour_cells(kernel, self._lut, scale))
-        header = f"filters {rows.start}-{rows.stop - 1} of {out_channels} (rows) x input channels 0-{columns.stop - 1}"
+        header = (f"filters {rows.start + 1}-{rows.stop} of {out_channels} (rows) x input channels "
+                  f"1-{columns.stop}")
         if in_channels > PAGE:
             header += f" of {in_channels}"
         self.setWindowTitle(f"Filters of layer {self.index + 1}: {header}")
 
     def _hovered(self, o: int, i: int, r: int, c: int) -> None:
         if self.weight is not None and 0 <= r < self.weight.shape[2] and 0 <= c < self.weight.shape[3]:
-            self.hover.setText(f"filter {o}, input channel {i}, row {r}, column {c}: "
+            self.hover.setText(f"filter {o + 1}, input channel {i + 1}, row {r + 1}, column {c + 1}: "
                                f"{number_text(float(self.weight[o, i, r, c]))}  (click to change)")
 
     def _clicked(self, o: int, i: int, r: int, c: int) -> None:
         if self.weight is None or not (0 <= r < self.weight.shape[2] and 0 <= c < self.weight.shape[3]):
             return
         value, ok = QtWidgets.QInputDialog.getDouble(
-            self, "Weight", f"filter {o}, input channel {i}, row {r}, column {c}",
+            self, "Weight", f"filter {o + 1}, input channel {i + 1}, row {r + 1}, column {c + 1}",
             float(self.weight[o, i, r, c]), -1000.0, 1000.0, 4)
         if ok:
             self.set_weight(o, i, r, c, value)
 
     def set_weight(self, o: int, i: int, r: int, c: int, value: float) -> None:
         self.editor.edit(lambda: editing.set_weight_value(self.editor.spec, self.index, o, i, r, c, value),
-                         f"weight of filter {o}", self.index)
+                         f"weight of filter {o + 1}", self.index)
 
     def apply_filter(self, out_channel: int | None) -> None:
         name = self.filter_combo.currentData()
-        label = f"{name} on filter {out_channel}" if out_channel is not None else f"{name} on every filter"
+        label = f"{name} on filter {out_channel + 1}" if out_channel is not None else f"{name} on every filter"
         self.editor.edit(lambda: editing.set_filter(self.editor.spec, self.index, name, out_channel), label,
                          self.index)
 

@@ -34,12 +34,13 @@ class ClassScoresPanel(QtWidgets.QWidget):
         self.plot.getAxis("bottom").setVisible(False)
         left = self.plot.getAxis("left")
         font = QtGui.QFont()
-        font.setPointSizeF(theme.title_pt * 0.85)
+        font.setPointSizeF(max(theme.title_pt * 0.85, theme.text_pt))  # 20-pixel digits on a projector
         left.setStyle(tickFont=font, tickLength=0)
         left.setTextPen(theme.foreground)
         left.setPen(pg.mkPen(None))
         self.bars = pg.BarGraphItem(x0=[0.0], y=[0.0], width=[0.0], height=0.7, brush=theme.accent, pen=None)
         self.plot.addItem(self.bars)
+        self.plot.getPlotItem().getViewBox().sigResized.connect(lambda view: self._fit())
         self.values: list[pg.TextItem] = []
         for _ in range(TOP):
             text = pg.TextItem("", color=theme.foreground, anchor=(0, 0.5))
@@ -70,12 +71,11 @@ class ClassScoresPanel(QtWidgets.QWidget):
             self.plot.getAxis("left").setTicks([[(p.rank - 1, _short(p.name)) for p in top]])
         # bars on one scale from 0, stretched so the winner's fills two thirds of the width even when an
         # untrained network gives every class 0.1% (the numbers beside them say the truth)
-        span = max(top[0].probability, 0.01) * 1.5
-        self.plot.setXRange(0, span, padding=0)
+        self._top = top
         for text, p in zip(self.values, top):
             text.setText(_percent(p.probability), theme.accent if p.rank == 1 else theme.foreground)
-            text.setPos(p.probability + span * 0.02, p.rank - 1)
             text.setVisible(True)
+        self._fit()
         for text in self.values[len(top):]:
             text.setVisible(False)
         self.plot.setYRange(-0.6, TOP - 0.4, padding=0)
@@ -85,6 +85,22 @@ class ClassScoresPanel(QtWidgets.QWidget):
         self.note.setText(f"{len(found.names)} classes; " + ("the network's softmax" if found.from_softmax
                                                                else "softmax of its scores, taken by convviz"))
         return True
+
+
+    def _fit(self) -> None:
+        """The bars' scale for the plot's width: room after the longest bar for its number, however
+        large the font (a projector's), so it is never cut."""
+        top = getattr(self, "_top", None)
+        if not top:
+            return
+        data_px = max(1.0, self.plot.getPlotItem().getViewBox().width())
+        text_px = max(QtGui.QFontMetrics(self.values[0].textItem.font()).horizontalAdvance(_percent(p.probability))
+                      for p in top) + 16
+        room = min(0.6, text_px / data_px)
+        span = max(max(top[0].probability, 0.01) * 1.5, top[0].probability / max(0.2, 1 - room))
+        self.plot.setXRange(0, span, padding=0)
+        for text, p in zip(self.values, top):
+            text.setPos(p.probability + span * 0.02, p.rank - 1)
 
 
 def _percent(probability: float) -> str:

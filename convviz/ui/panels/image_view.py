@@ -66,11 +66,17 @@ class ImageView(pg.GraphicsLayoutWidget):
             axis.enableAutoSIPrefix(False)  # the numbers as they are, never "x0.001"
             axis.setTextPen(theme.foreground)
             font = QtGui.QFont()
-            font.setPointSizeF(theme.font_pt * 0.85)
-            axis.setStyle(tickFont=font)
+            font.setPointSizeF(theme.text_pt)
+            # the ends are what the scale means: always written (pyqtgraph hides labels that reach past
+            # the axis' ends), with room for them above and below the bar
+            axis.setStyle(tickFont=font, hideOverlappingLabels=False)
+            # the end labels sit half a line beyond the bar's ends: room for them, or they are cut
+            half_line = QtGui.QFontMetrics(font).height() // 2 + 2
+            self.ci.setContentsMargins(2, half_line, 2, half_line)
         self._shape: tuple[int, int] | None = None
         self._half_range: float | None = None
         self._bar_label: str | None = None
+        self._ends: list[tuple[float, str]] = [(-1.0, "-1"), (0.0, "0"), (1.0, "1")]
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.setMinimumSize(120, 90)
@@ -90,16 +96,30 @@ class ImageView(pg.GraphicsLayoutWidget):
             self.view.autoRange(padding=0.01)
 
     def set_range(self, half_range: float, label: str | None = None) -> None:
-        """The colour bar's span, -half_range..+half_range, and what it is (``label`` along the bar);
-        each redrawn only when it changes."""
+        """The colour bar's span, -half_range..+half_range, its ends written, and what the scale is
+        (``label`` along the bar); each redrawn only when it changes."""
         if self.colour_bar is None:
             return
+        axis = self.colour_bar.axis
+        changed = False
         if half_range != self._half_range:
+            from convviz.ui.panels.numbers import number_text
+
             self._half_range = half_range
             self.colour_bar.setLevels((-half_range, half_range))
+            self._ends = [(-half_range, number_text(-half_range)), (0.0, "0"), (half_range, number_text(half_range))]
+            axis.setTicks([self._ends, []])
+            changed = True
         if label is not None and label != self._bar_label:
             self._bar_label = label
-            self.colour_bar.axis.setLabel(label, color=self.theme.muted)
+            axis.setLabel(label, color=self.theme.muted)
+            changed = True
+        if changed:
+            # pyqtgraph fixes a colour bar's axis at 45 pixels, which cuts '-0.25' at 21 pt: as wide as
+            # its widest label, and the line of the scale's name beside it
+            metrics = QtGui.QFontMetrics(axis.style["tickFont"] or QtGui.QFont())
+            name = metrics.height() + 4 if self._bar_label else 0
+            axis.setWidth(max(metrics.horizontalAdvance(text) for _, text in self._ends) + 14 + name)
 
     def image_point(self, scene_pos: QtCore.QPointF) -> tuple[float, float] | None:
         if self._shape is None or not self.view.sceneBoundingRect().contains(scene_pos):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from convviz.core.connectivity import Related, related_region
 from convviz.core.explain import lecture_shape_text
@@ -19,25 +19,30 @@ from convviz.pipeline.display import LayerImage, MosaicLayout
 from convviz.pipeline.engine import FrameResult
 from convviz.sources.patterns import is_toy
 from convviz.ui.panels.image_view import ImageView
+from convviz.ui.panels.view_common import style_label
 from convviz.ui.theme import Theme
 
 MAX_TILE_MARKS = 64  # rectangles drawn per layer (one per map the unit is connected to)
+MIN_MARK_PX = 14  # a unit's mark is never smaller than this on screen (times the theme's scale)
 
 
 def make_title(text: str, theme: Theme, size: float | None = None, bold: bool = True,
                colour: str | None = None) -> QtWidgets.QLabel:
+    """A title that wraps instead of being cut (a narrow panel on a projector shows all of it)."""
     label = QtWidgets.QLabel(text)
     label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # names from files are text, never markup
-    font = label.font()
-    font.setPointSizeF(size or theme.title_pt)
-    font.setBold(bold)
-    label.setFont(font)
-    label.setStyleSheet(f"color: {colour or theme.foreground};")
+    style_label(label, colour or theme.foreground, size or theme.title_pt, bold)
     label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.NoTextInteraction)
-    # never let a long title widen its panel past the window: it is cut or wrapped instead
+    # never let a long title widen its panel past the window: it wraps instead
+    label.setWordWrap(True)
     label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
     label.setMinimumWidth(1)
     return label
+
+
+def unbroken(text: str) -> str:
+    """``text`` with no line break inside it (an output shape stays on one line when a title wraps)."""
+    return text.replace(" ", "\u00a0")
 
 
 class LayerMapsPanel(QtWidgets.QFrame):
@@ -45,8 +50,9 @@ class LayerMapsPanel(QtWidgets.QFrame):
     more maps than a page holds shows one page; ``pageRequested(index, first map)`` asks for another.
 
     The picture and the bars are made on first use (a colour bar and a plot cost ~15 ms a panel:
-    VGG-16's 40 panels took 0.6 s before its first frame), and a panel off screen only keeps the
-    latest result until it is scrolled into view (``show_result(result, visible=False)``).
+    VGG-16's 40 panels took 0.6 s before its first frame), and a maps panel off screen only keeps the
+    latest result until it is scrolled into view (``show_result(result, visible=False)``); bars (two
+    items of one colour each) are always drawn.
     """
 
     pageRequested = QtCore.Signal(int, int)
@@ -72,9 +78,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
         box.setContentsMargins(8, 6, 8, 6)
         box.setSpacing(2)
         self._box = box
-        self.title = make_title(f"{index + 1}", theme)
-        self.subtitle = make_title("", theme, theme.font_pt, bold=False, colour=theme.muted)
-        self.subtitle.setWordWrap(True)
+        self.title = make_title(f"{index + 1}", theme, max(theme.text_pt, theme.title_pt * 0.92))
+        self.subtitle = make_title("", theme, theme.text_pt, bold=False, colour=theme.muted)
         box.addWidget(self.title)
         box.addWidget(self.subtitle)
         self.pager = QtWidgets.QWidget()
@@ -84,7 +89,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.page_back.setText("\u25c0")
         self.page_next = QtWidgets.QToolButton()
         self.page_next.setText("\u25b6")
-        self.page_label = make_title("", theme, theme.font_pt, bold=False, colour=theme.muted)
+        self.page_label = make_title("", theme, theme.text_pt, bold=False, colour=theme.muted)
         self.page_back.clicked.connect(lambda: self._turn(-1))
         self.page_next.clicked.connect(lambda: self._turn(1))
         for widget in (self.page_back, self.page_label, self.page_next):
@@ -92,7 +97,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         pager_row.setStretch(1, 1)
         self.pager.setVisible(False)
         box.addWidget(self.pager)
-        self.waiting = make_title("computing\u2026", theme, theme.font_pt, bold=False, colour=theme.muted)
+        self.waiting = make_title("computing\u2026", theme, theme.text_pt, bold=False, colour=theme.muted)
         self.waiting.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.waiting, 1)
         self._maps: ImageView | None = None
@@ -127,14 +132,25 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self._bars.setMouseEnabled(False, False)
             self._bars.setMenuEnabled(False)
             self._bars.hideButtons()
+            tick_font = QtGui.QFont()
+            tick_font.setPointSizeF(theme.text_pt)
             for axis in ("left", "bottom"):
                 self._bars.getAxis(axis).setTextPen(theme.foreground)
+                self._bars.getAxis(axis).setStyle(tickFont=tick_font)
+            # room above the chart for its top number, which sits half a line over its tick
+            self._bars.getPlotItem().setContentsMargins(2, QtGui.QFontMetrics(tick_font).height() // 2 + 2, 2, 2)
             # two items of one colour each (positive, negative): one brush per bar cost 100 ms a frame
             # for AlexNet's 4,096 units
             self.bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
             self.negative_bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.window, pen=None)
             self._bars.addItem(self.bar_item)
             self._bars.addItem(self.negative_bar_item)
+            self.bar_mark = QtWidgets.QGraphicsRectItem()  # the unit chosen, or all units linked to it
+            self.bar_mark.setZValue(10)
+            self.bar_mark.setVisible(False)
+            self._bars.addItem(self.bar_mark, ignoreBounds=True)  # its pen must not widen the chart's range
+            self._bars.scene().sigMouseMoved.connect(self._bars_hovered)
+            self._bars.scene().sigMouseClicked.connect(self._bars_clicked)
             self._bars.setVisible(False)
             self._box.addWidget(self._bars, 1)
         return self._bars
@@ -150,7 +166,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.network_geometry = geometry
         layer_geometry = geometry.layers[self.index]
         shape = layer_geometry.output_shape
-        self._title_text = f"{self.index + 1}  {describe_layer(layer)}  \u2192  {lecture_shape_text(shape)}"
+        self._title_text = (f"{self.index + 1}  {describe_layer(layer)}  "
+                            + unbroken(f"\u2192 {lecture_shape_text(shape)}"))
         self._update_title()
         details = []
         formulas = layer_geometry.formulas()
@@ -182,7 +199,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         output = result.outputs[self.index]
         self.values = output
         self.shown_sequence = result.sequence
-        if not visible:
+        if not visible and output.ndim == 3:  # bars are cheap and always kept up to date (their marks too)
             if new_network:
                 self._selection_changed(self.selection)  # the relations, drawn once it is scrolled to
             return
@@ -206,6 +223,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self.bar_item.setOpts(x=x, height=np.maximum(heights, 0), width=0.8)
             self.negative_bar_item.setOpts(x=x, height=np.minimum(heights, 0), width=0.8)
             self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
+            self._number_bars(len(output))
             self._set_nonfinite(nonfinite)
         self._selection_changed(self.selection)
 
@@ -247,6 +265,24 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self.nonfinite = count
             self._update_title()
 
+    def _number_bars(self, count: int) -> None:
+        """Unit numbers under the bars, counted from 1 as a person counts, as many as fit apart."""
+        axis = self.bars.getAxis("bottom")
+        metrics = QtGui.QFontMetrics(axis.style["tickFont"] or QtGui.QFont())
+        room = max(1, self.bars.width() - 60) / max(1, metrics.horizontalAdvance(f"{count}  ") * 1.4)
+        step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 10**9)
+                    if count / s <= room)
+        key = (count, step)
+        if key != getattr(self, "_bar_ticks", None):
+            self._bar_ticks = key
+            numbers = [1, *range(step, count + 1, step)] if step > 1 else list(range(1, count + 1))
+            axis.setTicks([[(n - 1, str(n)) for n in numbers], []])
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        if self.values is not None and self.values.ndim == 1 and self._bars is not None:
+            self._number_bars(len(self.values))
+
     def _turn(self, direction: int) -> None:
         """The next or previous page (quick clicks add up before the repaint arrives)."""
         if self.layout_ is not None and self._total:
@@ -258,6 +294,37 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self.pageRequested.emit(self.index, wanted)
 
     # ---- pointer --------------------------------------------------------------------------------
+    def _unit_at(self, y: float, x: float) -> Unit | None:
+        if self.layout_ is None:
+            return None
+        found = self.layout_.locate(y, x)
+        if found is None:
+            return None
+        channel, row, col = found
+        return Unit(self.index, channel + self.first_channel, row, col)
+
+    def _bar_at(self, scene_pos: QtCore.QPointF) -> Unit | None:
+        """The unit of a flat layer (a bar) under the pointer."""
+        if self.values is None or self.values.ndim != 1 or self._bars is None or not self._bars.isVisible():
+            return None
+        view = self.bars.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(scene_pos):
+            return None
+        index = int(round(view.mapSceneToView(scene_pos).x()))
+        return Unit(self.index, index, 0, 0) if 0 <= index < len(self.values) else None
+
+    def _bars_hovered(self, scene_pos: QtCore.QPointF) -> None:
+        unit = self._bar_at(scene_pos)
+        if unit is not None:
+            self.selection.set_hover(unit)
+        else:
+            self._leave()
+
+    def _bars_clicked(self, event: object) -> None:
+        unit = self._bar_at(event.scenePos())  # type: ignore[attr-defined]
+        if unit is not None:
+            self.selection.pin(unit)
+
     def _unit_at(self, y: float, x: float) -> Unit | None:
         if self.layout_ is None:
             return None
@@ -308,19 +375,55 @@ class LayerMapsPanel(QtWidgets.QFrame):
             top, left, bottom, right = related.box
             shown = [c - self.first_channel for c in related.channels
                      if 0 <= c - self.first_channel < layout.channels]
+            pixel_w, pixel_h = self._view_pixel()
+            least_w, least_h = MIN_MARK_PX * self.theme.scale * pixel_w, MIN_MARK_PX * self.theme.scale * pixel_h
             for channel in shown[:MAX_TILE_MARKS]:
                 y, x, h, w = layout.map_rect(channel, top, left, bottom, right)
+                # a single unit of a shrunk map would be a dot: never smaller than MIN_MARK_PX on screen
+                if w < least_w:
+                    x, w = x + w / 2 - least_w / 2, least_w
+                if h < least_h:
+                    y, h = y + h / 2 - least_h / 2, least_h
                 item = self._mark(used, colour)
-                item.setRect(QtCore.QRectF(x, y, max(w, 1.0), max(h, 1.0)))
+                item.setRect(QtCore.QRectF(x, y, w, h))
                 used += 1
         for item in self._marks[used:]:
             item.setVisible(False)
+        self._mark_bars(unit)
+
+    def _view_pixel(self) -> tuple[float, float]:
+        """How much of the mosaic one screen pixel covers (across, down)."""
+        size = self.maps.view.viewPixelSize()
+        return (abs(size[0]) or 1.0, abs(size[1]) or 1.0)
+
+    def _mark_bars(self, unit: Unit | None) -> None:
+        """A flat layer (fully connected, softmax): the chosen bar framed, or, for a unit of another
+        layer, the whole chart (every unit of a dense layer is linked to every unit before it)."""
+        values = self.values
+        if unit is None or values is None or values.ndim != 1 or self._bars is None or not self._bars.isVisible():
+            if self._bars is not None:
+                self.bar_mark.setVisible(False)
+            return
+        count = len(values)
+        low, high = min(0.0, float(values.min())), max(0.0, float(values.max()))
+        if unit.layer == self.index and 0 <= unit.channel < count:
+            value = float(values[unit.channel])
+            rect = QtCore.QRectF(unit.channel - 0.5, min(0.0, value), 1.0, max(abs(value), (high - low) * 0.02))
+            colour = self.theme.foreground  # the bars are in the accent colour: the frame stands out
+        else:
+            rect = QtCore.QRectF(-0.6, low, count + 0.2, max(high - low, 1e-6))
+            colour = self.theme.window if unit.layer < self.index else self.theme.field
+        pen = pg.mkPen(colour, width=self.theme.line_px * 1.5)
+        pen.setCosmetic(True)
+        self.bar_mark.setPen(pen)
+        self.bar_mark.setRect(rect)
+        self.bar_mark.setVisible(True)
 
     def _mark(self, index: int, colour: str) -> QtWidgets.QGraphicsRectItem:
         while len(self._marks) <= index:
             item = QtWidgets.QGraphicsRectItem()
             item.setZValue(10)
-            self.maps.view.addItem(item)
+            self.maps.view.addItem(item, ignoreBounds=True)  # marks never move the maps' range
             self._marks.append(item)
         item = self._marks[index]
         pen = pg.mkPen(colour, width=self.theme.line_px * 1.5)
@@ -354,8 +457,7 @@ class InputPanel(QtWidgets.QFrame):
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(6, 6, 6, 6)
         self.title = make_title("Input", theme)
-        self.subtitle = make_title("", theme, theme.font_pt, bold=False, colour=theme.muted)
-        self.subtitle.setWordWrap(True)
+        self.subtitle = make_title("", theme, theme.text_pt, bold=False, colour=theme.muted)
         self.view = ImageView(theme)
         box.addWidget(self.title)
         box.addWidget(self.subtitle)
@@ -368,6 +470,11 @@ class InputPanel(QtWidgets.QFrame):
         self.marker.setZValue(10)
         self.marker.setVisible(False)
         self.view.view.addItem(self.marker)
+        self.heat = pg.ImageItem()  # Grad-CAM: where the class comes from, over the picture
+        self.heat.setZValue(5)
+        self.heat.setVisible(False)
+        self.view.view.addItem(self.heat)
+        self._heat_lut = _heat_lut()
         self.padding_marker = QtWidgets.QGraphicsRectItem()
         dashed = pg.mkPen(theme.field, width=theme.line_px, style=QtCore.Qt.PenStyle.DashLine)
         dashed.setCosmetic(True)
@@ -396,6 +503,16 @@ class InputPanel(QtWidgets.QFrame):
 
     def detach(self) -> None:
         self.selection.forget(self._selection_changed)
+
+    def set_heat(self, heat: np.ndarray | None) -> None:
+        """A heat map (H, W) in 0..1 at the input's size drawn over the picture (None: none): hot and
+        opaque where it is high, clear where it is 0."""
+        if heat is None:
+            self.heat.setVisible(False)
+            return
+        index = np.clip(heat * 255, 0, 255).astype(np.uint8)
+        self.heat.setImage(self._heat_lut[index], autoLevels=False)
+        self.heat.setVisible(True)
 
     def _unit(self, y: float, x: float) -> Unit:
         return Unit(-1, 0, int(y), int(x))
@@ -435,6 +552,18 @@ class InputPanel(QtWidgets.QFrame):
             self.padding_marker.setVisible(True)
         else:
             self.padding_marker.setVisible(False)
+
+
+def _heat_lut() -> np.ndarray:
+    """256 RGBA colours for heat 0..1: clear below a fifth, then red through orange to yellow, up to
+    80% opaque: the picture stays readable under the cool parts, the hot parts glow."""
+    ramp = np.linspace(0, 1, 256)
+    table = np.zeros((256, 4), np.uint8)
+    table[:, 0] = 255
+    table[:, 1] = np.clip((ramp - 0.35) / 0.65, 0, 1) * 235
+    table[:, 2] = np.clip((ramp - 0.8) / 0.2, 0, 1) * 120
+    table[:, 3] = np.clip((ramp - 0.2) / 0.8, 0, 1) ** 0.7 * 205
+    return table
 
 
 __all__ = ["InputPanel", "LayerMapsPanel", "make_title"]

@@ -6,7 +6,7 @@ is immediate because views work out a step from its number alone.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from convviz.export.figure import mark_controls
@@ -105,17 +105,26 @@ class PlaybackBar(QtWidgets.QWidget):
             button = QtWidgets.QToolButton()
             button.setText(text)
             button.setToolTip(tip)
-            button.setMinimumWidth(44)
+            button.setMinimumWidth(round(36 * theme.scale))
             button.clicked.connect(slot)
             button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
             row.addWidget(button)
             self.buttons[name] = button
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        # never squeezed to a dot by big fonts on a small screen: the label and the speed give way first
+        self.slider.setMinimumWidth(round(140 * theme.scale))
+        # the groove in the theme's colours: Qt's own dark groove vanishes on a black projector theme
+        groove = max(6, round(8 * theme.scale))
+        self.slider.setStyleSheet(
+            f"QSlider::groove:horizontal {{ background: {theme.panel}; border: 1px solid {theme.muted};"
+            f" height: {groove}px; border-radius: {groove // 2}px; }}"
+            f"QSlider::sub-page:horizontal {{ background: {theme.window}; border-radius: {groove // 2}px; }}"
+            f"QSlider::handle:horizontal {{ background: {theme.accent}; border: 1px solid {theme.foreground};"
+            f" width: {groove * 2}px; margin: -{groove // 2 + 2}px 0; border-radius: {groove}px; }}")
         self.slider.valueChanged.connect(playback.go)
         row.addWidget(self.slider, 1)
         self.label = QtWidgets.QLabel()
-        self.label.setMinimumWidth(150)
         row.addWidget(self.label)
         self.speed = QtWidgets.QComboBox()
         self.speed.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
@@ -133,7 +142,20 @@ class PlaybackBar(QtWidgets.QWidget):
     def _count(self, count: int) -> None:
         with signals_blocked(self.slider):
             self.slider.setRange(0, count - 1)
+        self._fit_label()
         self._step(self.playback.step)
+
+    def _fit_label(self) -> None:
+        """A fixed width for 'step N / N' at the label's font as shown: a label that grows with its
+        number would lay the bar out again at every step."""
+        self.label.ensurePolished()
+        count = self.playback.count
+        metrics = QtGui.QFontMetrics(self.label.font())
+        self.label.setFixedWidth(metrics.horizontalAdvance(f"step {count} / {count}") + 12)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self._fit_label()  # now with the window's style sheet (its font size)
 
     def _step(self, step: int) -> None:
         with signals_blocked(self.slider):

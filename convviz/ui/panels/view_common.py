@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from convviz.core.geometry import LayerGeometry
@@ -20,7 +20,10 @@ class LayerChooser(QtWidgets.QComboBox):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
-        self.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # a fixed width whatever the layers' names (the full name is in the list): a long name must not
+        # widen the view past the window (the docks would shrink under a recording)
+        self.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(10)
         self.currentIndexChanged.connect(self._changed)
         self._indices: list[int] = []
 
@@ -55,14 +58,68 @@ class LayerChooser(QtWidgets.QComboBox):
 
 def big_label(theme: Theme, text: str = "", scale: float = 1.0, bold: bool = False,
               colour: str | None = None) -> QtWidgets.QLabel:
-    """A label sized for the back row."""
+    """A label sized for the back row: ``scale`` times the title size, never below the theme's
+    smallest figure text (on a projector every number it carries has 20-pixel digits)."""
     label = QtWidgets.QLabel(text)
     label.setWordWrap(True)
     label.setTextFormat(QtCore.Qt.TextFormat.RichText)
-    font = label.font()
-    font.setPointSizeF(theme.title_pt * scale)
-    font.setBold(bold)
-    label.setFont(font)
-    label.setStyleSheet(f"color: {colour or theme.foreground};")
+    style_label(label, colour or theme.foreground, max(theme.title_pt * scale, theme.text_pt), bold)
     label.setMinimumWidth(40)
     return label
+
+
+def style_label(label: QtWidgets.QLabel, colour: str, size_pt: float | None = None,
+                bold: bool | None = None) -> None:
+    """A label's colour, size and weight in its own style sheet (remembered, so a new colour keeps
+    the size). The window's style sheet gives every widget the controls' size, and a style sheet
+    beats ``setFont``: a title set with ``setFont`` alone is drawn at the controls' size."""
+    size_pt = float(label.property("figure_pt") or 0) if size_pt is None else size_pt
+    bold = bool(label.property("figure_bold")) if bold is None else bold
+    label.setProperty("figure_pt", size_pt)
+    label.setProperty("figure_bold", bold)
+    font = label.font()
+    if size_pt:
+        font.setPointSizeF(size_pt)
+    font.setBold(bold)
+    label.setFont(font)
+    size = f" font-size: {size_pt:.2f}pt;" if size_pt else ""
+    sheet = f"color: {colour};{size} font-weight: {'bold' if bold else 'normal'};"
+    if sheet != label.styleSheet():  # a new style sheet polishes the label again: only when it changes
+        label.setStyleSheet(sheet)
+
+
+def text_overflows(label: QtWidgets.QLabel) -> bool:
+    """Whether ``label``'s text does not fit its box as laid out now (cut at the right or the bottom):
+    what a reader at the back would see as a clipped title. Rich and plain text, wrapped or not."""
+    if not label.isVisible() or not label.text():
+        return False
+    box = label.contentsRect()
+    indent = label.margin() * 2
+    document = QtGui.QTextDocument()
+    document.setDocumentMargin(0)
+    document.setDefaultFont(label.font())
+    rich = label.textFormat() == QtCore.Qt.TextFormat.RichText or (
+        label.textFormat() == QtCore.Qt.TextFormat.AutoText and QtCore.Qt.mightBeRichText(label.text()))
+    if rich:
+        document.setHtml(label.text())
+    else:
+        document.setPlainText(label.text())
+    if label.wordWrap():
+        document.setTextWidth(max(1, box.width() - indent))
+        too_wide = document.idealWidth() > box.width() - indent + 1
+    else:
+        too_wide = document.idealWidth() > box.width() - indent + 1
+    too_tall = document.size().height() > box.height() - indent + 1
+    return too_wide or too_tall
+
+
+def controls_row(layout: QtWidgets.QLayout) -> QtWidgets.QWidget:
+    """The row of a view's boxes as one widget that never sets the window's minimum width: its boxes
+    grow with what they hold (a layer's name, 'filter 10 of 10'), and a view whose minimum grows
+    while it loads pushes the docks about (a recording's frames would change size)."""
+    row = QtWidgets.QWidget()
+    layout.setContentsMargins(0, 0, 0, 0)
+    row.setLayout(layout)
+    row.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+    row.setMinimumWidth(200)
+    return row

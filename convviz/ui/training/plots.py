@@ -1,0 +1,128 @@
+"""What a lecturer points at while a network learns: the loss and accuracy curves (training batches and
+the held-out pictures), and the first layer's filters as pictures, changing as they learn."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtGui, QtWidgets
+
+from convviz.training.trainer import Progress
+from convviz.ui.theme import Theme
+
+
+def _plot(theme: Theme, title: str, unit: str) -> pg.PlotWidget:
+    plot = pg.PlotWidget(background=theme.panel)
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    plot.showGrid(x=True, y=True, alpha=0.2)
+    font = QtGui.QFont()
+    font.setPointSizeF(theme.font_pt * 0.85)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setTextPen(theme.foreground)
+        axis.setStyle(tickFont=font)
+    plot.setTitle(title, color=theme.foreground, size=f"{theme.font_pt:.0f}pt")
+    plot.setLabel("bottom", "step", color=theme.muted)
+    plot.setLabel("left", unit, color=theme.muted)
+    plot.addLegend(offset=(-8, 8), labelTextColor=theme.foreground, labelTextSize=f"{theme.font_pt * 0.85:.0f}pt")
+    return plot
+
+
+class Curves(QtWidgets.QWidget):
+    """Loss and accuracy against the step, for the training batches and the held-out pictures."""
+
+    def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.theme = theme
+        box = QtWidgets.QHBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.loss = _plot(theme, "loss", "cross entropy")
+        self.accuracy = _plot(theme, "accuracy", "%")
+        self.accuracy.setYRange(0, 100, padding=0.02)
+        width = theme.line_px
+        held = pg.mkPen(theme.field, width=width * 1.5)
+        self.train_loss = self.loss.plot([], [], pen=pg.mkPen(theme.accent, width=width), name="training")
+        self.held_loss = self.loss.plot([], [], pen=held, symbol="o", symbolSize=5, symbolBrush=theme.field,
+                                        name="held out")
+        self.train_accuracy = self.accuracy.plot([], [], pen=pg.mkPen(theme.accent, width=width), name="training")
+        self.held_accuracy = self.accuracy.plot([], [], pen=held, symbol="o", symbolSize=5, symbolBrush=theme.field,
+                                                name="held out")
+        box.addWidget(self.loss)
+        box.addWidget(self.accuracy)
+        self.clear()
+
+    def clear(self) -> None:
+        self.steps: list[int] = []
+        self.values: dict[str, list[float]] = {"train_loss": [], "train_accuracy": []}
+        self.held: dict[str, list[tuple[int, float]]] = {"loss": [], "accuracy": []}
+        for curve in (self.train_loss, self.held_loss, self.train_accuracy, self.held_accuracy):
+            curve.setData([], [])
+
+    def add(self, progress: Progress) -> None:
+        """Remember one step (drawn by ``draw``, a few times a second)."""
+        self.steps.append(progress.step)
+        self.values["train_loss"].append(progress.train_loss)
+        self.values["train_accuracy"].append(progress.train_accuracy * 100)
+        if progress.held_out_loss is not None and (not self.held["loss"] or
+                                                   self.held["loss"][-1][1] != progress.held_out_loss):
+            self.held["loss"].append((progress.step, progress.held_out_loss))
+            self.held["accuracy"].append((progress.step, (progress.held_out_accuracy or 0.0) * 100))
+
+    def draw(self) -> None:
+        steps = np.asarray(self.steps)
+        self.train_loss.setData(steps, np.asarray(self.values["train_loss"]))
+        self.train_accuracy.setData(steps, np.asarray(self.values["train_accuracy"]))
+        for curve, key in ((self.held_loss, "loss"), (self.held_accuracy, "accuracy")):
+            points = np.asarray(self.held[key]).reshape(-1, 2)
+            curve.setData(points[:, 0], points[:, 1])
+
+
+class FilterGrid(pg.GraphicsLayoutWidget):
+    """A conv layer's filters as small pictures: colour when they read a colour picture (each filter's
+    R, G, B weights, grey at 0), grey otherwise; one mosaic, redrawn when the weights change."""
+
+    def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent=parent)
+        self.theme = theme
+        self.setBackground(theme.panel)
+        self.view = self.addViewBox()
+        self.view.setAspectLocked(True)
+        self.view.invertY(True)
+        self.view.setMouseEnabled(False, False)
+        self.view.setMenuEnabled(False)
+        self.image = pg.ImageItem()
+        self.view.addItem(self.image)
+        self.mosaic: np.ndarray | None = None
+        self.setMinimumHeight(120)
+
+    def show_weights(self, weight: np.ndarray) -> None:
+        """``weight`` (filters, in_channels, kh, kw): each filter scaled by its own largest |value|."""
+        self.mosaic = filter_mosaic(weight)
+        self.image.setImage(self.mosaic, autoLevels=False, levels=(0, 255))
+        self.view.autoRange(padding=0.02)
+
+
+def filter_mosaic(weight: np.ndarray, scale: int = 6, columns: int | None = None) -> np.ndarray:
+    """(rows*cell, cols*cell, 3) uint8 picture of conv filters: zero is mid grey; RGB for 3 input
+    channels, the channel mean otherwise; each filter stretched to its own largest |weight|."""
+    weight = np.asarray(weight, dtype=np.float32)
+    count, channels, height, width = weight.shape
+    columns = columns or max(1, int(np.ceil(np.sqrt(count * 1.6))))
+    rows = int(np.ceil(count / columns))
+    cell_h, cell_w = height * scale, width * scale
+    gap = max(2, scale // 2)
+    mosaic = np.full((rows * (cell_h + gap) - gap, columns * (cell_w + gap) - gap, 3), 40, np.uint8)
+    for k in range(count):
+        kernel = weight[k].transpose(1, 2, 0) if channels == 3 else weight[k].mean(axis=0)[:, :, None].repeat(3, 2)
+        peak = float(np.abs(kernel).max()) or 1.0
+        picture = np.clip(127.5 + kernel / peak * 127.5, 0, 255).astype(np.uint8)
+        picture = np.repeat(np.repeat(picture, scale, axis=0), scale, axis=1)
+        row, col = divmod(k, columns)
+        top, left = row * (cell_h + gap), col * (cell_w + gap)
+        mosaic[top:top + cell_h, left:left + cell_w] = picture
+    return mosaic
+
+
+__all__ = ["Curves", "FilterGrid", "filter_mosaic"]
