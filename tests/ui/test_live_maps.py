@@ -4,6 +4,7 @@ layer / per map / fixed (remembered), NaN and Inf counted and warned, bars split
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
 
@@ -127,3 +128,35 @@ def test_flat_layers_are_bars_split_by_sign(qtbot, window):
     output = panel.values
     np.testing.assert_array_equal(panel.bar_item.opts["height"], np.maximum(output, 0))
     np.testing.assert_array_equal(panel.negative_bar_item.opts["height"], np.minimum(output, 0))
+
+
+def test_the_window_is_painted_before_torch_is_imported(tmp_path):
+    """Every dock, menu and view is made and the window painted with torch still unloaded (importing
+    it takes one to two seconds): checked at the window's first paint, in a fresh process."""
+    code = """
+import os, sys
+from PySide6 import QtCore, QtWidgets
+from convviz.core.presets import load_preset
+from convviz.ui.app import application
+from convviz.ui.main_window import MainWindow
+app = application()
+window = MainWindow(load_preset("webcam_default"), device="cpu")
+seen = []
+class Probe(QtCore.QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QtCore.QEvent.Type.Paint and not seen:
+            seen.append("torch" in sys.modules)
+            QtCore.QTimer.singleShot(0, app.quit)
+        return False
+probe = Probe()
+window.installEventFilter(probe)
+window.show()
+QtCore.QTimer.singleShot(20000, app.quit)
+app.exec()
+window.bridge.stop()
+print("painted", seen)
+"""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CONVVIZ_CONFIG_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "painted [False]" in done.stdout
