@@ -181,6 +181,7 @@ def _source_from_args(args: argparse.Namespace):
 
 
 def gui_main(argv: Sequence[str]) -> int:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: see pipeline.live.passive_threads
     args = gui_parser().parse_args(argv)
     args.size_given = args.size is not None
     args.size = args.size or "1600x1000"
@@ -229,6 +230,9 @@ def gui_main(argv: Sequence[str]) -> int:
             return fail("no display found (DISPLAY and WAYLAND_DISPLAY are not set). Run convviz on a desktop, "
                         "under a virtual screen (xvfb-run convviz), or save a picture with --snapshot OUT.png")
         os.environ["QT_QPA_PLATFORM"] = offscreen_platform(size)
+    from convviz.pipeline.live import reuse_freed_memory
+
+    reuse_freed_memory()  # before Qt's and the pipeline's threads start (see its docstring)
     from convviz.ui.app import run_window
 
     return run_window(spec, source=source, device=args.device, theme_name=theme, size=size,

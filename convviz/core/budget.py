@@ -15,11 +15,13 @@ from convviz.core.errors import ConvvizError
 from convviz.core.geometry import NetworkGeometry
 
 FLOAT = 4  # bytes per float32
-# a frame's activations are held by the compute stage, the paint stage and the GUI at once, plus
-# torch's transient tensors and the display buffers: measured, the heavier benchmark network (146 MiB
-# of activations per frame) peaked at 1.1 GB, about base + 5x; six copies leaves a margin
-LIVE_COPIES = 6
-BASE_BYTES = 400 * 2**20  # Python, Qt, torch and the window before any network (measured ~380 MB)
+# a frame's activations exist two or three times while live (shown, waiting, being computed; networks
+# of big frames two: pipeline.live.STRICT_FRAME_BYTES), plus the heap's holes between them and torch's
+# transients. Measured (scripts/bench_live.py, 2 cores): the heavier benchmark network's 146 MiB frames
+# peak at 945-1,000 MB (base + 3.4-3.8 frames), VGG-16's 110 MiB at 1,354 MB (base + weights + 3.4),
+# the default network's 35 MiB at 610-650 MB (base + 4.5-5.5); five copies covers them all
+LIVE_COPIES = 5
+BASE_BYTES = 450 * 2**20  # Python, Qt, torch and the window before any network (measured 454 MB)
 
 
 class BudgetError(ConvvizError):

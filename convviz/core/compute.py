@@ -7,6 +7,7 @@ comes from its type (``LayerType.build``); nothing here knows one type from anot
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,11 +122,12 @@ class Runner:
             self._tensors[index] = module_tensors(self.layers[index])
         return self._tensors[index]
 
-    def run(self, image: np.ndarray) -> Activations:
+    def run(self, image: np.ndarray, on_output: Callable[[int, np.ndarray], None] | None = None) -> Activations:
         """Run one (C, H, W) float32 image; returns every layer's output on the CPU as numpy.
 
         Outputs are (C, H, W) views of channels-last memory (index them as usual; use
-        ``np.ascontiguousarray`` where a C-ordered buffer is needed)."""
+        ``np.ascontiguousarray`` where a C-ordered buffer is needed). ``on_output(index, output)`` is
+        called as each layer finishes (the live pipeline paints it while the next layer runs)."""
         expected = self.geometry.input_shape
         if tuple(image.shape) != tuple(expected):
             raise SpecError(f"the image is {'x'.join(map(str, image.shape))} but the network expects "
@@ -142,5 +144,7 @@ class Runner:
                 self._sync()
                 times.append((time.perf_counter() - start) * 1000.0)
                 outputs.append(x[0].detach().to("cpu").numpy())
+                if on_output is not None:
+                    on_output(len(outputs) - 1, outputs[-1])
         return Activations(np.asarray(image, dtype=np.float32), tuple(outputs), tuple(times),
                            self.device_choice.label)

@@ -6,17 +6,21 @@ Everything a panel needs for a frame is in one ``FrameResult``, so every panel d
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convviz.core.compute import Activations, Runner
 from convviz.core.geometry import NetworkGeometry, analyze
 from convviz.core.preprocess import Prepared, prepare
 from convviz.core.spec import NetworkSpec
-from convviz.pipeline.display import LayerImage, MosaicPainter
+from convviz.pipeline.display import ColourScale, LayerImage, MosaicPainter
 from convviz.sources.base import Frame
 from convviz.sources.patterns import TOY_LIMIT, toy_prepared
+
+if TYPE_CHECKING:  # torch is imported by the compute thread, after the window is up
+    from convviz.core.compute import Activations, Runner
 
 MAP_PAGE = 64  # maps drawn at once per layer; a layer of more is shown a page at a time
 
@@ -30,6 +34,8 @@ class Timings:
     forward_ms: float = 0.0
     paint_ms: float = 0.0
     layer_ms: tuple[float, ...] = ()
+    compute_cpu_ms: float = 0.0  # CPU time of the compute stage's thread (prepare + forward)
+    paint_cpu_ms: float = 0.0  # CPU time of the paint stage's thread
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,15 @@ class Built:
     spec: NetworkSpec
     geometry: NetworkGeometry
     runner: Runner
+    frame_bytes: int = 0  # one frame's activations (input and every output, float32)
 
     @classmethod
     def make(cls, spec: NetworkSpec, device: str) -> Built:
+        from convviz.core.budget import estimate
+        from convviz.core.compute import Runner
+
         geometry = analyze(spec)
-        return cls(spec, geometry, Runner(spec, device, geometry))
+        return cls(spec, geometry, Runner(spec, device, geometry), estimate(geometry).activations)
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,28 @@ class Computed:
     prepare_ms: float
     forward_ms: float
     messages: tuple[str, ...]
+    cpu_ms: float = 0.0  # this stage's thread CPU time
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The first picture before the network is ready (torch still loading, the network being built):
+    enough for the input panel and the layer panels' titles; ``prepared`` is None if the picture
+    could not be prepared yet."""
+
+    frame: Frame
+    source_name: str
+    spec: NetworkSpec
+    geometry: NetworkGeometry
+    prepared: Prepared | None
+
+
+def prepare_frame(frame: Frame, spec: NetworkSpec) -> Prepared:
+    """The frame as this network's input (the toy pattern for tiny networks on the test card)."""
+    spec_input = spec.input
+    if frame.synthetic and max(spec_input.height, spec_input.width) <= TOY_LIMIT:
+        return toy_prepared(spec_input)
+    return prepare(frame.image, spec_input)
 
 
 @dataclass(frozen=True)
@@ -110,8 +142,9 @@ class Engine:
     compute thread, ``painter``/``paint`` from the paint thread.
     """
 
-    def __init__(self, spec: NetworkSpec, lut: np.ndarray, device: str = "auto", max_tile: int = 192):
-        self.painter = MosaicPainter(lut, max_tile)
+    def __init__(self, spec: NetworkSpec, lut: np.ndarray, device: str = "auto", max_tile: int = 192,
+                 scale: ColourScale | None = None):
+        self.painter = MosaicPainter(lut, max_tile, scale=scale)
         self.shown_layers: frozenset[int] | None = None  # layers whose maps are on screen (None: all)
         self.pages: dict[int, int] = {}  # layer -> first map shown, for layers of more than MAP_PAGE maps
         self.device_request = device
@@ -126,55 +159,74 @@ class Engine:
             return
         self.built = Built.make(spec, self.device_request)
 
+    def frame_bytes(self) -> int:
+        """Bytes of one frame's activations (input and every layer's output, float32), from the shapes."""
+        return self.built.frame_bytes if self.built is not None else 0
+
     def set_device(self, device: str) -> None:
         built = Built.make(self.built.spec if self.built is not None else self.initial, device)
         self.device_request = device
         self.built = built
 
-    def compute(self, frame: Frame, source_name: str = "") -> Computed:
-        """Stage 1: the picture as network input, through every layer."""
+    def compute(self, frame: Frame, source_name: str = "",
+                on_output: Callable[[int, np.ndarray], None] | None = None) -> Computed:
+        """Stage 1: the picture as network input, through every layer (``on_output(index, output)``
+        as each layer finishes)."""
         start = time.perf_counter()
+        cpu_start = time.thread_time()
         if self.built is None:
             self.set_network(self.initial)
         built = self.built  # one network for the whole frame, whatever changes meanwhile
         assert built is not None
-        spec_input = built.spec.input
-        if frame.synthetic and max(spec_input.height, spec_input.width) <= TOY_LIMIT:
-            prepared = toy_prepared(spec_input)
-        else:
-            prepared = prepare(frame.image, spec_input)
+        prepared = prepare_frame(frame, built.spec)
         prepared_at = time.perf_counter()
-        activations = built.runner.run(prepared.tensor)
+        activations = built.runner.run(prepared.tensor, on_output)
         forward_at = time.perf_counter()
         messages = list(prepared.notes)
         if built.runner.device_choice.message:
             messages.append(built.runner.device_choice.message)
         return Computed(frame, source_name, built, prepared, activations,
-                        (prepared_at - start) * 1000, (forward_at - prepared_at) * 1000, tuple(messages))
+                        (prepared_at - start) * 1000, (forward_at - prepared_at) * 1000, tuple(messages),
+                        (time.thread_time() - cpu_start) * 1000)
 
-    def _paint_page(self, index: int, output: np.ndarray, smooth: bool) -> LayerImage:
-        """The maps of layer ``index`` on screen: all of them, or one page of MAP_PAGE for a layer of
-        hundreds (VGG's 512): what is not on screen is not painted."""
+    def preview(self, frame: Frame, source_name: str = "") -> Preview:
+        """The picture and the network's shapes, before the network is built (no torch needed)."""
+        spec = self.initial if self.built is None else self.built.spec
+        geometry = analyze(spec) if self.built is None else self.built.geometry
+        try:
+            prepared: Prepared | None = prepare_frame(frame, spec)
+        except Exception:  # the real frame says why, once the network runs
+            prepared = None
+        return Preview(frame, source_name, spec, geometry, prepared)
+
+    def paint_layer(self, index: int, output: np.ndarray, smooth: bool) -> LayerImage | None:
+        """Layer ``index``'s maps on screen as a display image; None for flat outputs (drawn as bars)
+        and layers off screen (nobody looks at them). A layer of hundreds of maps (VGG's 512) paints
+        the page of MAP_PAGE on screen."""
+        shown = self.shown_layers
+        if output.ndim != 3 or (shown is not None and index not in shown):
+            return None
         first = self.pages.get(index, 0) if output.shape[0] > MAP_PAGE else 0
         first = max(0, min(first, output.shape[0] - 1)) // MAP_PAGE * MAP_PAGE
         image = self.painter.paint(index, output[first:first + MAP_PAGE], smooth=smooth)
         return replace(image, first_channel=first, channels=output.shape[0])
 
-    def paint(self, computed: Computed) -> FrameResult:
-        """Stage 2: every layer's maps as display images, and the finished result."""
-        start = time.perf_counter()
-        smooth = computed.frame.index > 0
-        shown = self.shown_layers
-        images = tuple(
-            self._paint_page(index, output, smooth)
-            if output.ndim == 3 and (shown is None or index in shown) else None
-            for index, output in enumerate(computed.activations.outputs)
-        )
-        paint_ms = (time.perf_counter() - start) * 1000
+    def finish(self, computed: Computed, images: tuple[LayerImage | None, ...], paint_ms: float = 0.0,
+               paint_cpu_ms: float = 0.0) -> FrameResult:
+        """The finished result of a computed frame and its display images."""
         self.sequence += 1
         timings = Timings(computed.frame.capture_ms, computed.prepare_ms, computed.forward_ms, paint_ms,
-                          computed.activations.layer_ms)
+                          computed.activations.layer_ms, computed.cpu_ms, paint_cpu_ms)
         return FrameResult(self.sequence, computed.frame, computed.source_name, computed.built,
                            computed.prepared, computed.activations, images, timings, computed.activations.device,
                            computed.messages)
 
+    def paint(self, computed: Computed) -> FrameResult:
+        """Stage 2 at once: every layer's maps as display images, and the finished result."""
+        start = time.perf_counter()
+        cpu_start = time.thread_time()
+        smooth = computed.frame.index > 0
+        images = tuple(self.paint_layer(index, output, smooth)
+                       for index, output in enumerate(computed.activations.outputs))
+        return self.finish(computed, images, (time.perf_counter() - start) * 1000,
+                           (time.thread_time() - cpu_start) * 1000)

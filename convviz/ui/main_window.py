@@ -18,7 +18,7 @@ from convviz.core.presets import open_preset, preset_names, preset_title
 from convviz.core.spec import NetworkSpec
 from convviz.model.document import Document, NetworkChange
 from convviz.model.selection import SelectionModel
-from convviz.pipeline.engine import FrameResult
+from convviz.pipeline.engine import FrameResult, Preview
 from convviz.sources.base import FrameSource, TestCardSource
 from convviz.sources.image import IMAGE_SUFFIXES
 from convviz.ui.panels.layer_maps import InputPanel, LayerMapsPanel, make_title
@@ -51,14 +51,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self._shown_layers: frozenset[int] | None = None
         self._pages: dict[int, int] = {}
         self._shown_messages: tuple[str, ...] = ()
+        self._nonfinite_warned: tuple[int, ...] = ()
+        self._loading_shown = False
+        self._panels_from_preview = False  # the layer panels were made from the preview, not a result
+        self._painted = False
+        self._status_at = 0.0
         self.sync_paint = False  # paint synchronously in _show_result (the --stats benchmark)
         self.last_draw_ms = 0.0
+        self.last_draw_cpu_ms = 0.0
         self.setWindowTitle("convviz")
         self.resize(1600, 1000)
         self._apply_palette()
 
         self.bridge = PipelineBridge(spec, source, theme.lut(), device, parent=self)
         self.bridge.resultReady.connect(self._show_result)
+        self.bridge.previewReady.connect(self._show_preview)
         self.bridge.errorRaised.connect(self.show_error)
         self.bridge.sourceChanged.connect(self.document.set_source)
         self.bridge.sourceLost.connect(self.document.source_lost)
@@ -285,6 +292,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error(self.settings.problem)
         self.files = NetworkFiles(self, self.settings)
         self.live = LiveControls(self)
+        from convviz.ui.colour_range import ColourRangeControls
+
+        self.colour_range = ColourRangeControls(self)
         register = self.commands.register
         register("presenter", self.presenter.toggle)
         register("theme", self.presenter.toggle_brightness)
@@ -590,8 +600,13 @@ class MainWindow(QtWidgets.QMainWindow):
         for panel in self.layer_panels:
             panel.on_screen = panel.index in shown
         if shown != self._shown_layers:
+            newly = shown - (self._shown_layers or frozenset())
             self._shown_layers = shown
             self.bridge.pipeline.set_shown_layers(shown)  # the current frame is painted again for them
+            if self.result is not None and _structure(self.result) == self._panel_key:
+                for index in sorted(newly):  # bars and titles at once; maps come with the repaint
+                    if index < len(self.layer_panels):
+                        self.layer_panels[index].show_result(self.result)
         elif arrived and self.result is not None:
             for panel in arrived:  # already painted (e.g. a new panel in the place of an old one)
                 panel.show_result(self.result)
@@ -599,7 +614,8 @@ class MainWindow(QtWidgets.QMainWindow):
             QtCore.QTimer.singleShot(0, self._update_mosaic_aspect)
 
     def _update_mosaic_aspect(self) -> None:
-        views = [panel.maps for panel in self.layer_panels if panel.maps_made and panel.maps.isVisible()]
+        views = [view for view in (panel.picture_view() for panel in self.layer_panels)
+                 if view is not None and view.isVisible()]
         if not views:
             return
         def bar(view) -> float:  # the colour bar and its labels beside the maps (wider with a projector's fonts)
@@ -614,18 +630,26 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_result(self, result: FrameResult) -> None:
         start = time.perf_counter()
+        cpu_start = time.thread_time()
         try:
-            rebuilt = _structure(result) != self._panel_key  # new weights (training) keep the panels
-            if rebuilt:
+            # panels made for the preview (before the network ran) count as new for the first result
+            rebuilt = _structure(result) != self._panel_key or self._panels_from_preview
+            self._panels_from_preview = False
+            if _structure(result) != self._panel_key:  # new weights (training) keep the panels
                 self._rebuild_panels(result)
             self.result = result
+            if self._loading_shown:
+                self._loading_shown = False
+                self.statusBar().clearMessage()
             self.input_panel.show_result(result)
             classifier = self.scores_panel.show_result(result)
             if rebuilt:
                 self.scores_dock.setVisible(classifier)
                 self.presenter.arrange_docks()
+            shown = self._shown_layers
             for panel in self.layer_panels:
-                panel.show_result(result)
+                panel.show_result(result, visible=shown is None or panel.index in shown)
+            self._warn_nonfinite(result)
             self._show_view(result)
             self.grad_cam.offer(result)
             self._update_status(result)
@@ -637,8 +661,36 @@ class MainWindow(QtWidgets.QMainWindow):
                 QtWidgets.QApplication.processEvents()  # paint what changed now, as the event loop would
         finally:
             self.last_draw_ms = (time.perf_counter() - start) * 1000.0
+            self.last_draw_cpu_ms = (time.thread_time() - cpu_start) * 1000.0
             self.bridge.done()
         self.frameShown.emit(result.sequence)
+
+    def _show_preview(self, preview: Preview) -> None:
+        """The first picture while torch loads and the network is built: the input, the layers' titles
+        and formulas, and a quiet "loading" where the maps will be."""
+        if self.result is not None:
+            return
+        if preview.prepared is not None:
+            self.input_panel.show_result(preview)
+        if _structure(preview) != self._panel_key:
+            self._rebuild_panels(preview)
+            self._panels_from_preview = True
+        for panel in self.layer_panels:
+            panel.show_layer(preview.spec, preview.geometry)
+            panel.set_waiting("loading the network\u2026")
+        self.show_message("Loading torch and building the network\u2026", 0)
+        self._loading_shown = True
+
+    def _warn_nonfinite(self, result: FrameResult) -> None:
+        """NaN or Inf in a layer: said once in the status bar (the panel's title keeps the count)."""
+        bad = [(panel.index, panel.nonfinite) for panel in self.layer_panels if panel.nonfinite]
+        key = tuple(index for index, _ in bad)
+        if key and key != self._nonfinite_warned:
+            index, count = bad[0]
+            more = f" (and {len(bad) - 1} more layers)" if len(bad) > 1 else ""
+            self.show_error(f"layer {index + 1} has {count:,} NaN/Inf values{more}: drawn in magenta, "
+                            "outside the colour scale")
+        self._nonfinite_warned = key
 
     def _show_view(self, result: FrameResult | None) -> None:
         """The mechanics view on screen follows every frame; hidden ones catch up when shown."""
@@ -646,9 +698,14 @@ class MainWindow(QtWidgets.QMainWindow):
         if result is not None and view in getattr(self, "views", {}):
             view.show_result(result)
 
+    STATUS_EVERY_S = 0.25  # the frame rate and forward time are read by people: 4 updates a second
+
     def _update_status(self, result: FrameResult) -> None:
         now = time.monotonic()
         self._frame_times.append(now)
+        if now - self._status_at < self.STATUS_EVERY_S and result.messages == self._shown_messages:
+            return  # a label that changes every frame re-lays out the status bar every frame
+        self._status_at = now
         if len(self._frame_times) > 1 and result.frame.index > 0:
             span = self._frame_times[-1] - self._frame_times[0]
             fps = (len(self._frame_times) - 1) / span if span > 0 else 0.0
@@ -680,6 +737,12 @@ class MainWindow(QtWidgets.QMainWindow):
                                   f"column {unit.col + 1}: {value:.4g}", 0)
 
     # ---- lifetime -----------------------------------------------------------------------------------
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        super().paintEvent(event)
+        if not self._painted:  # the window is on screen: now torch may load (see allow_loading)
+            self._painted = True
+            QtCore.QTimer.singleShot(0, self.bridge.pipeline.allow_loading)
+
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
         if hasattr(self, "presenter"):
@@ -749,7 +812,7 @@ class MainWindow(QtWidgets.QMainWindow):
         super().closeEvent(event)
 
 
-def _structure(result: FrameResult) -> tuple:
+def _structure(result: FrameResult | Preview) -> tuple:
     """What the layer panels depend on: the layers' types and shapes and the error, not their weights."""
     geometry = result.geometry
     return (tuple((g.type, g.output_shape, g.warning is not None) for g in geometry.layers),

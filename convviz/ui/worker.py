@@ -17,6 +17,7 @@ class PipelineBridge(QtCore.QObject):
     """
 
     resultReady = QtCore.Signal(object)  # FrameResult
+    previewReady = QtCore.Signal(object)  # Preview: the first picture, before the network is ready
     errorRaised = QtCore.Signal(str)
     sourceLost = QtCore.Signal(str)
     sourceChanged = QtCore.Signal(object)  # FrameSource
@@ -33,6 +34,8 @@ class PipelineBridge(QtCore.QObject):
             on_source_lost=self.sourceLost.emit,
             on_source_changed=self.sourceChanged.emit,
             on_network_refused=self.networkRefused.emit,
+            on_preview=self.previewReady.emit,
+            wait_for_window=True,  # MainWindow.paintEvent says when it is up
         )
 
     def start(self) -> None:

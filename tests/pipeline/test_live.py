@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 
 from convviz.core.errors import SourceError
 from convviz.core.presets import load_preset
@@ -245,3 +246,137 @@ def test_stop_does_not_wait_for_a_read_that_never_returns(lut):
     release.set()
     pipeline._threads[0].join(10)
     assert closed_by == ["convviz-compute"]
+
+
+# ---- the first picture before torch, two frames at most, the thread count tried on live frames ----
+def test_the_first_picture_comes_before_the_network_and_torch_waits_for_the_window(lut):
+    previews, preview_arrived, results, arrived = [], threading.Event(), [], threading.Event()
+    pipeline = LivePipeline(Engine(load_preset("slide51_ten_5x5"), lut, "cpu"),
+                            StillSource(np.full((32, 32, 3), 200, np.uint8), "grey"),
+                            on_result=lambda result: (results.append(result), arrived.set()),
+                            on_preview=lambda preview: (previews.append(preview), preview_arrived.set()),
+                            wait_for_window=True)
+    pipeline.start()
+    try:
+        assert preview_arrived.wait(10)
+        preview = previews[0]
+        assert preview.source_name == "grey" and preview.geometry.layers[-1].output_shape == (10, 16, 16)
+        assert preview.prepared.tensor.shape == (3, 32, 32)
+        np.testing.assert_allclose(preview.prepared.tensor, 200 / 255, rtol=1e-6)
+        assert not arrived.wait(0.3)  # the window has not said it is up: no network yet
+        pipeline.allow_loading()
+        assert arrived.wait(30)
+        assert results[0].frame is preview.frame  # the picture previewed is the one computed
+    finally:
+        pipeline.stop()
+
+
+def test_a_slow_window_holds_at_most_two_frames_besides_its_own(lut):
+    """Never acknowledged: the first result is with the window, one more is painted and waits, one
+    more is computed, and nothing else is read (memory: three frames, however slow the drawing)."""
+    source = CountingLiveSource()
+    pipeline, results, _, _, arrived = make("slide51_ten_5x5", source, lut)
+    pipeline.allow_loading()
+    pipeline.start()
+    try:
+        assert arrived.wait(30)
+        arrived.clear()
+        assert not arrived.wait(0.5)
+        shown = results[0].frame.index
+        assert len(results) == 1 and source.count == shown + 2  # two more frames read, no other
+        pipeline.ack()
+        assert arrived.wait(30)
+        assert results[1].frame.index == shown + 1  # the one that waited
+    finally:
+        pipeline.stop()
+
+
+def test_the_thread_tuner_keeps_the_count_that_gives_more_frames():
+    from convviz.pipeline.live import ThreadTuner
+
+    tuner = ThreadTuner((1, 2), trial_frames=4, recheck_s=10.0)
+    interval = {1: 0.050, 2: 0.030}  # two threads: shorter frames
+    now, switches = 0.0, []
+    for _ in range(40):
+        change = tuner.frame_started(now)
+        if change is not None:
+            switches.append(change)
+        now += interval[tuner.current]
+    assert tuner.chosen == 2 and tuner.current == 2 and switches == [2]
+    assert tuner.medians == pytest.approx({1: 0.050, 2: 0.030})
+    # later the machine is busy: the recheck finds one thread faster again and goes back
+    interval = {1: 0.050, 2: 0.150}
+    for _ in range(200):  # past the recheck, 10 s on
+        change = tuner.frame_started(now)
+        now += interval[tuner.current]
+    assert tuner.chosen == 1 and tuner.current == 1
+
+
+def test_the_thread_tuner_restarted_on_its_second_count_tries_both_again():
+    """Another network while two threads run (the count chosen before): the trials start again with
+    one thread (a restart once measured two threads as one's trial and failed with a KeyError)."""
+    from convviz.pipeline.live import ThreadTuner
+
+    tuner = ThreadTuner((1, 2), trial_frames=4, recheck_s=10.0)
+    interval = {1: 0.050, 2: 0.030}
+    now, threads_run = 0.0, set()
+    for step in range(120):
+        if step == 30:
+            assert tuner.current == 2
+            tuner.restart()
+        tuner.frame_started(now)
+        if step > 30:
+            threads_run.add(tuner.current)
+        now += interval[tuner.current]
+    assert threads_run == {1, 2} and tuner.chosen == 2 and tuner.current == 2
+    assert tuner.medians == pytest.approx({1: 0.050, 2: 0.030})
+
+
+def test_more_threads_must_win_clearly():
+    from convviz.pipeline.live import ThreadTuner
+
+    tuner = ThreadTuner((1, 2), trial_frames=4)
+    now = 0.0
+    for _ in range(30):
+        tuner.frame_started(now)
+        now += 0.040 if tuner.current == 1 else 0.036  # 10% better: not worth a second core
+    assert tuner.chosen == 1 and tuner.current == 1
+
+
+def test_big_frames_start_only_when_the_window_has_drawn_the_last_one(lut, monkeypatch):
+    from convviz.pipeline import live
+
+    monkeypatch.setattr(live, "STRICT_FRAME_BYTES", 0)  # every frame counts as big
+    source = CountingLiveSource()
+    pipeline, results, _, _, arrived = make("slide51_ten_5x5", source, lut)
+    pipeline.start()
+    try:
+        assert arrived.wait(30)
+        arrived.clear()
+        assert not arrived.wait(0.5)
+        shown = results[0].frame.index
+        assert source.count == shown  # nothing more read while the window holds it undrawn
+        pipeline.ack()
+        assert arrived.wait(30)
+        assert results[1].frame.index == shown + 1
+    finally:
+        pipeline.stop()
+
+
+def test_a_much_slower_thread_count_is_given_up_after_a_few_frames_and_tried_less_often():
+    from convviz.pipeline.live import ThreadTuner
+
+    tuner = ThreadTuner((1, 2), trial_frames=24, recheck_s=10.0)
+    interval = {1: 0.030, 2: 0.180}  # a busy machine: two threads six times slower
+    now, slow_frames, rechecks = 0.0, 0, []
+    for _ in range(3000):
+        previous = tuner.current
+        change = tuner.frame_started(now)
+        if change == 2:
+            rechecks.append(now)
+        slow_frames += previous == 2
+        now += interval[tuner.current]
+    assert tuner.chosen == 1 and tuner.current == 1
+    assert slow_frames <= (ThreadTuner.WARM_UP + ThreadTuner.EARLY_OUT + 1) * len(rechecks)
+    gaps = [b - a for a, b in zip(rechecks, rechecks[1:])]
+    assert gaps == sorted(gaps) and gaps[-1] > 2 * gaps[0]  # the same answer: asked less and less often

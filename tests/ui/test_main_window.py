@@ -52,7 +52,9 @@ def test_flat_layers_are_drawn_as_bars(qtbot, window):
     win = window("typical_convnet")
     wait_for_frame(qtbot, win)
     softmax = win.layer_panels[-1]
-    assert softmax.bars.isVisibleTo(win) and not softmax.maps.isVisibleTo(win)
+    win.maps_scroll.ensureWidgetVisible(softmax, 0, 0)  # panels draw once they are on screen
+    qtbot.waitUntil(lambda: softmax.bars.isVisibleTo(win), timeout=10000)
+    assert not softmax.maps.isVisibleTo(win)
     heights = softmax.bar_item.opts["height"]
     assert len(heights) == 10 and float(np.sum(heights)) == pytest.approx(1.0, abs=1e-5)
 

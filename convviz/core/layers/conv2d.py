@@ -156,14 +156,16 @@ class Conv2d(LayerType):
 
     def build(self, layer: LayerSpec, geometry: LayerGeometry) -> nn.Module:
         from torch import nn
-        from torch.nn.utils import skip_init
+
+        from convviz.core.layers.weights import without_random_start
 
         p = layer.params
         padding = p["padding"] if p["padding"] == "same" else self.pair(layer, "padding")
-        # skip_init: torch's own random start would be thrown away at once (set_weights draws the seeded one)
-        module = skip_init(nn.Conv2d, geometry.input_shape[0], p["out_channels"], self.pair(layer, "kernel_size"),
-                           stride=self.pair(layer, "stride"), padding=padding, dilation=self.pair(layer, "dilation"),
-                           groups=p["groups"], bias=p["bias"] is not False)
+        # torch's own random start would be thrown away at once (set_weights draws the seeded one)
+        module = without_random_start(nn.Conv2d, geometry.input_shape[0], p["out_channels"],
+                                      self.pair(layer, "kernel_size"), stride=self.pair(layer, "stride"),
+                                      padding=padding, dilation=self.pair(layer, "dilation"), groups=p["groups"],
+                                      bias=p["bias"] is not False)
         set_weights(module, layer)
         return module
 

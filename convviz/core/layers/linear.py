@@ -56,9 +56,10 @@ class Linear(LayerType):
 
     def build(self, layer: LayerSpec, geometry: LayerGeometry) -> nn.Module:
         from torch import nn
-        from torch.nn.utils import skip_init
 
-        module = skip_init(nn.Linear, geometry.input_shape[0], layer.params["out_features"],
+        from convviz.core.layers.weights import without_random_start
+
+        module = without_random_start(nn.Linear, geometry.input_shape[0], layer.params["out_features"],
                            bias=layer.params["bias"] is not False)  # set_weights draws the seeded start
         set_weights(module, layer)
         return module

@@ -15,6 +15,22 @@ import numpy as np
 import torch
 from torch import nn
 
+_WITHOUT_START: dict[type, type] = {}
+
+
+def without_random_start(module_class: type[nn.Module], *args, **kwargs) -> nn.Module:
+    """``module_class(*args, **kwargs)`` with its parameters allocated but not initialised, like
+    ``torch.nn.utils.skip_init`` (the caller fills them). skip_init goes through the meta device,
+    whose first use imports sympy (0.5 s before a network's first frame); this subclass with a
+    no-op ``reset_parameters`` does not. The module is a plain ``module_class`` afterwards."""
+    quiet = _WITHOUT_START.get(module_class)
+    if quiet is None:
+        quiet = _WITHOUT_START[module_class] = type(module_class.__name__, (module_class,),
+                                                    {"reset_parameters": lambda self: None})
+    module = quiet(*args, **kwargs)
+    module.__class__ = module_class
+    return module
+
 
 def seeded_kaiming(weight: torch.Tensor, bias: torch.Tensor | None, seed: int) -> None:
     """torch's own default initialisation (kaiming-uniform, a = sqrt(5); bias uniform in +-1/sqrt(fan_in)),

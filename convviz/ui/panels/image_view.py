@@ -14,6 +14,24 @@ from convviz.ui.theme import Theme
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
+_ARGB = QtGui.QImage.Format.Format_ARGB32_Premultiplied
+
+
+class ArgbImageItem(pg.ImageItem):
+    """An ImageItem that also takes (H, W) uint32 premultiplied ARGB (the activation mosaics) and wraps
+    it in a QImage as it is: no conversion, no copy, and no format change when Qt draws it (the
+    fastest format of Qt's raster engine). Anything else goes through pyqtgraph as usual."""
+
+    def render(self) -> None:
+        image = self.image
+        if image is None or image.dtype != np.uint32 or image.ndim != 2 or not image.flags.c_contiguous:
+            super().render()
+            return
+        height, width = image.shape
+        self.qimage = QtGui.QImage(image, width, height, image.strides[0], _ARGB)
+        self._renderRequired = False
+        self._unrenderable = False
+
 
 class ImageView(pg.GraphicsLayoutWidget):
     """One ImageItem in a locked-aspect ViewBox, optionally with a colour bar on the right.
@@ -37,7 +55,7 @@ class ImageView(pg.GraphicsLayoutWidget):
         self.view.setMouseEnabled(False, False)
         self.view.setMenuEnabled(False)
         self.view.setDefaultPadding(0.01)
-        self.image = pg.ImageItem()
+        self.image = ArgbImageItem()
         self.view.addItem(self.image)
         self.colour_bar: pg.ColorBarItem | None = None
         if colour_bar:
@@ -45,6 +63,7 @@ class ImageView(pg.GraphicsLayoutWidget):
                                               width=14, rounding=1e-6, colorMapMenu=False, pen=theme.muted)
             self.addItem(self.colour_bar, row=0, col=1)
             axis = self.colour_bar.axis
+            axis.enableAutoSIPrefix(False)  # the numbers as they are, never "x0.001"
             axis.setTextPen(theme.foreground)
             font = QtGui.QFont()
             font.setPointSizeF(theme.text_pt)
@@ -56,14 +75,19 @@ class ImageView(pg.GraphicsLayoutWidget):
             self.ci.setContentsMargins(2, half_line, 2, half_line)
         self._shape: tuple[int, int] | None = None
         self._half_range: float | None = None
+        self._bar_label: str | None = None
+        self._ends: list[tuple[float, str]] = [(-1.0, "-1"), (0.0, "0"), (1.0, "1")]
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.setMinimumSize(120, 90)
 
     def set_image(self, image: np.ndarray, levels: tuple[float, float] | None = None) -> None:
-        """Show ``image`` (H x W x 3/4 uint8 colours, or H x W values with ``levels``)."""
+        """Show ``image`` (H x W x 3/4 uint8 colours, H x W uint32 premultiplied ARGB, or H x W values
+        with ``levels``)."""
         shape = image.shape[:2]
-        if levels is None:
+        if image.dtype == np.uint32:
+            self.image.setImage(image, autoLevels=False)
+        elif levels is None:
             self.image.setImage(image, autoLevels=False, levels=None if image.dtype == np.uint8 else (0, 1))
         else:
             self.image.setImage(image, autoLevels=False, levels=levels)
@@ -71,20 +95,31 @@ class ImageView(pg.GraphicsLayoutWidget):
             self._shape = shape
             self.view.autoRange(padding=0.01)
 
-    def set_range(self, half_range: float) -> None:
-        """The colour bar's span, -half_range..+half_range (redrawn only when it changes)."""
-        if self.colour_bar is not None and half_range != self._half_range:
+    def set_range(self, half_range: float, label: str | None = None) -> None:
+        """The colour bar's span, -half_range..+half_range, its ends written, and what the scale is
+        (``label`` along the bar); each redrawn only when it changes."""
+        if self.colour_bar is None:
+            return
+        axis = self.colour_bar.axis
+        changed = False
+        if half_range != self._half_range:
             from convviz.ui.panels.numbers import number_text
 
             self._half_range = half_range
             self.colour_bar.setLevels((-half_range, half_range))
-            ends = [(-half_range, number_text(-half_range)), (0.0, "0"), (half_range, number_text(half_range))]
-            axis = self.colour_bar.axis
-            axis.setTicks([ends, []])
+            self._ends = [(-half_range, number_text(-half_range)), (0.0, "0"), (half_range, number_text(half_range))]
+            axis.setTicks([self._ends, []])
+            changed = True
+        if label is not None and label != self._bar_label:
+            self._bar_label = label
+            axis.setLabel(label, color=self.theme.muted)
+            changed = True
+        if changed:
             # pyqtgraph fixes a colour bar's axis at 45 pixels, which cuts '-0.25' at 21 pt: as wide as
-            # its widest label
+            # its widest label, and the line of the scale's name beside it
             metrics = QtGui.QFontMetrics(axis.style["tickFont"] or QtGui.QFont())
-            axis.setWidth(max(metrics.horizontalAdvance(text) for _, text in ends) + 14)
+            name = metrics.height() + 4 if self._bar_label else 0
+            axis.setWidth(max(metrics.horizontalAdvance(text) for _, text in self._ends) + 14 + name)
 
     def image_point(self, scene_pos: QtCore.QPointF) -> tuple[float, float] | None:
         if self._shape is None or not self.view.sceneBoundingRect().contains(scene_pos):

@@ -12,9 +12,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from convviz.core.connectivity import Related, related_region
 from convviz.core.explain import lecture_shape_text
 from convviz.core.geometry import NetworkGeometry
+from convviz.core.spec import NetworkSpec
 from convviz.core.summary import describe_layer, field_text
 from convviz.model.selection import SelectionModel, Unit
-from convviz.pipeline.display import MosaicLayout
+from convviz.pipeline.display import LayerImage, MosaicLayout
 from convviz.pipeline.engine import FrameResult
 from convviz.sources.patterns import is_toy
 from convviz.ui.panels.image_view import ImageView
@@ -46,7 +47,13 @@ def unbroken(text: str) -> str:
 
 class LayerMapsPanel(QtWidgets.QFrame):
     """Layer ``index``'s output: maps (C x H x W) as a mosaic, or a flat vector as bars. A layer of
-    more maps than a page holds shows one page; ``pageRequested(index, first map)`` asks for another."""
+    more maps than a page holds shows one page; ``pageRequested(index, first map)`` asks for another.
+
+    The picture and the bars are made on first use (a colour bar and a plot cost ~15 ms a panel:
+    VGG-16's 40 panels took 0.6 s before its first frame), and a maps panel off screen only keeps the
+    latest result until it is scrolled into view (``show_result(result, visible=False)``); bars (two
+    items of one colour each) are always drawn.
+    """
 
     pageRequested = QtCore.Signal(int, int)
 
@@ -57,10 +64,13 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.theme = theme
         self.selection = selection
         self.layout_: MosaicLayout | None = None
+        self.image: LayerImage | None = None  # the mosaic on screen and its colour ranges
         self.first_channel = 0  # the map in the mosaic's first tile (paging)
         self._requested: int | None = None  # the page asked for and not painted yet
         self._total = 0  # the layer's number of maps
         self.values: np.ndarray | None = None
+        self.nonfinite = 0  # NaN / Inf values in what the panel shows
+        self.on_screen = False  # set by the window: the panel lies in the visible part of the scroll area
         self.setObjectName("layerPanel")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.setStyleSheet(f"#layerPanel {{ background: {theme.panel}; border: 1px solid {theme.muted};"
@@ -68,6 +78,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(8, 6, 8, 6)
         box.setSpacing(2)
+        self._box = box
         self.title = make_title(f"{index + 1}", theme, max(theme.text_pt, theme.title_pt * 0.92))
         self.subtitle = make_title("", theme, theme.text_pt, bold=False, colour=theme.muted)
         box.addWidget(self.title)
@@ -87,153 +98,190 @@ class LayerMapsPanel(QtWidgets.QFrame):
         pager_row.setStretch(1, 1)
         self.pager.setVisible(False)
         box.addWidget(self.pager)
-        self._box = box
-        # the maps' view and the bars' plot are made when first needed on screen: a pyqtgraph plot costs
-        # 40-90 ms to make, and a network of 1,000 layers made 1,000 of each (90 s of a frozen window)
+        self.waiting = make_title("computing\u2026", theme, theme.text_pt, bold=False, colour=theme.muted)
+        self.waiting.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        box.addWidget(self.waiting, 1)
         self._maps: ImageView | None = None
         self._bars: pg.PlotWidget | None = None
-        self._bar_item: pg.BarGraphItem | None = None
-        self._bar_mark: QtWidgets.QGraphicsRectItem | None = None
-        self._drawn_as = "maps"  # or "bars": what the layer's output is shown as
-        self.on_screen = False  # set by the window: the panel lies in the visible part of the scroll area
         self._marks: list[QtWidgets.QGraphicsRectItem] = []
         self.related: Related | None = None
         self.network_geometry: NetworkGeometry | None = None
+        self._titled: object = None  # the network whose titles are shown
+        self._scale_text = ""
+        self._hovered_tile: int | None = None
         self.setMinimumHeight(220)
         self.selection.listen(self._selection_changed)
         self.shown_sequence = -1
 
+    # ---- the picture and the bars, made on first use ----------------------------------------------
     @property
     def maps(self) -> ImageView:
-        """The maps' view (made on first use)."""
         if self._maps is None:
-            maps = ImageView(self.theme, colour_bar=True)
-            maps.hovered.connect(self._hovered)
-            maps.clicked.connect(self._clicked)
-            maps.left.connect(lambda: self._leave())
-            self._box.addWidget(maps, 1)  # a child first: shown without a parent it would be a window of its own
-            maps.setVisible(self._drawn_as == "maps")
-            self._maps = maps
+            self._maps = ImageView(self.theme, colour_bar=True)
+            self._maps.hovered.connect(self._hovered)
+            self._maps.clicked.connect(self._clicked)
+            self._maps.left.connect(lambda: self._leave())
+            self._maps.setVisible(False)
+            self._box.addWidget(self._maps, 1)
+        return self._maps
+
+    @property
+    def bars(self) -> pg.PlotWidget:
+        if self._bars is None:
+            theme = self.theme
+            self._bars = pg.PlotWidget(background=theme.panel)
+            self._bars.setMouseEnabled(False, False)
+            self._bars.setMenuEnabled(False)
+            self._bars.hideButtons()
+            tick_font = QtGui.QFont()
+            tick_font.setPointSizeF(theme.text_pt)
+            for axis in ("left", "bottom"):
+                self._bars.getAxis(axis).setTextPen(theme.foreground)
+                self._bars.getAxis(axis).setStyle(tickFont=tick_font)
+            # room above the chart for its top number, which sits half a line over its tick
+            self._bars.getPlotItem().setContentsMargins(2, QtGui.QFontMetrics(tick_font).height() // 2 + 2, 2, 2)
+            # two items of one colour each (positive, negative): one brush per bar cost 100 ms a frame
+            # for AlexNet's 4,096 units
+            self.bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
+            self.negative_bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.window, pen=None)
+            self._bars.addItem(self.bar_item)
+            self._bars.addItem(self.negative_bar_item)
+            self.bar_mark = QtWidgets.QGraphicsRectItem()  # the unit chosen, or all units linked to it
+            self.bar_mark.setZValue(10)
+            self.bar_mark.setVisible(False)
+            self._bars.addItem(self.bar_mark, ignoreBounds=True)  # its pen must not widen the chart's range
+            self._bars.scene().sigMouseMoved.connect(self._bars_hovered)
+            self._bars.scene().sigMouseClicked.connect(self._bars_clicked)
+            self._bars.setVisible(False)
+            self._box.addWidget(self._bars, 1)
+        return self._bars
+
+    def picture_view(self) -> ImageView | None:
+        """The maps' view if it has been made (None for flat layers and panels never shown)."""
         return self._maps
 
     @property
     def maps_made(self) -> bool:
         return self._maps is not None
 
-    @property
-    def bars(self) -> pg.PlotWidget:
-        """The bar chart of a flat output (made on first use, with the values it has)."""
-        if self._bars is None:
-            theme = self.theme
-            bars = pg.PlotWidget(background=theme.panel)
-            bars.setMouseEnabled(False, False)
-            bars.setMenuEnabled(False)
-            bars.hideButtons()
-            tick_font = QtGui.QFont()
-            tick_font.setPointSizeF(theme.text_pt)
-            for axis in ("left", "bottom"):
-                bars.getAxis(axis).setTextPen(theme.foreground)
-                bars.getAxis(axis).setStyle(tickFont=tick_font)
-            # room above the chart for its top number, which sits half a line over its tick
-            bars.getPlotItem().setContentsMargins(2, QtGui.QFontMetrics(tick_font).height() // 2 + 2, 2, 2)
-            self._bar_item = pg.BarGraphItem(x=[], height=[], width=0.8, brush=theme.accent, pen=None)
-            bars.addItem(self._bar_item)
-            self._bar_mark = QtWidgets.QGraphicsRectItem()  # the unit chosen, or all units linked to it
-            self._bar_mark.setZValue(10)
-            self._bar_mark.setVisible(False)
-            bars.addItem(self._bar_mark, ignoreBounds=True)  # its pen must not widen the chart's range
-            bars.scene().sigMouseMoved.connect(self._bars_hovered)
-            bars.scene().sigMouseClicked.connect(self._bars_clicked)
-            self._box.addWidget(bars, 1)
-            bars.setVisible(self._drawn_as == "bars")
-            self._bars = bars
-            if self.values is not None and self.values.ndim == 1:
-                self._draw_bars(self.values)
-        return self._bars
-
-    @property
-    def bar_item(self) -> pg.BarGraphItem:
-        self.bars  # noqa: B018 (made with its plot)
-        assert self._bar_item is not None
-        return self._bar_item
-
-    @property
-    def bar_mark(self) -> QtWidgets.QGraphicsRectItem:
-        self.bars  # noqa: B018 (made with its plot)
-        assert self._bar_mark is not None
-        return self._bar_mark
-
     def reuse(self) -> None:
-        """The panel will show another network's layer of the same number: forget this one's picture."""
-        self.layout_ = None
-        self.values = None
+        """The panel will show another network's layer of the same number (an edit keeps the panels:
+        making one costs tens of milliseconds): forget this one's picture."""
+        self.layout_ = self.image = self.values = None
         self.first_channel = 0
         self._requested = None
         self._total = 0
+        self._titled = None
+        self._hovered_tile = None
+        self._set_nonfinite(0)
         self.pager.setVisible(False)
         self.shown_sequence = -1
 
     # ---- drawing --------------------------------------------------------------------------------
-    def show_result(self, result: FrameResult) -> None:
-        layer = result.spec.layers[self.index]
-        self.network_geometry = result.geometry
-        geometry = result.geometry.layers[self.index]
-        shape = geometry.output_shape
-        self.title.setText(f"{self.index + 1}  {describe_layer(layer)}  "
-                           + unbroken(f"\u2192 {lecture_shape_text(shape)}"))
+    def show_layer(self, spec: NetworkSpec, geometry: NetworkGeometry) -> None:
+        """Title and subtitle from the network alone (also before its first frame)."""
+        layer = spec.layers[self.index]
+        self.network_geometry = geometry
+        layer_geometry = geometry.layers[self.index]
+        shape = layer_geometry.output_shape
+        self._title_text = (f"{self.index + 1}  {describe_layer(layer)}  "
+                            + unbroken(f"\u2192 {lecture_shape_text(shape)}"))
+        self._update_title()
         details = []
-        formulas = geometry.formulas()
+        formulas = layer_geometry.formulas()
         if formulas:
             details.append(formulas[1])
-        if geometry.params:
-            details.append(f"{geometry.params:,} params")
-        details.append(f"receptive field {field_text(geometry.receptive_field)}")
+        if layer_geometry.params:
+            details.append(f"{layer_geometry.params:,} params")
+        details.append(f"receptive field {field_text(layer_geometry.receptive_field)}")
         self.subtitle.setText("   \u00b7   ".join(details))
+
+    def set_waiting(self, text: str) -> None:
+        """Before the first frame: the titles, and ``text`` where the maps will be."""
+        self.waiting.setText(text)
+        self.waiting.setVisible(True)
+
+    def _update_title(self) -> None:
+        text = getattr(self, "_title_text", f"{self.index + 1}")
+        if self.nonfinite:
+            text += f"   \u26a0 {self.nonfinite:,} NaN/Inf (magenta)"
+        self.title.setText(text)
+
+    def show_result(self, result: FrameResult, visible: bool = True) -> None:
+        """Draw ``result``'s output of this layer; off screen (``visible`` False) only keep it."""
+        new_network = result.built is not self._titled
+        if new_network:
+            self.show_layer(result.spec, result.geometry)
+            self._titled = result.built
+        self.network_geometry = result.geometry
         output = result.outputs[self.index]
-        image = result.images[self.index]
         self.values = output
-        made = self._maps is not None or self._bars is not None
+        self.shown_sequence = result.sequence
+        if not visible and output.ndim == 3:  # bars are cheap and always kept up to date (their marks too)
+            if new_network:
+                self._selection_changed(self.selection)  # the relations, drawn once it is scrolled to
+            return
+        image = result.images[self.index]
+        self.waiting.setVisible(False)
         if output.ndim == 3:
-            self._drawn_as = "maps"
             if self._bars is not None:
                 self._bars.setVisible(False)
-            if self._maps is not None:
-                self._maps.setVisible(True)
+            self.maps.setVisible(True)
             if image is not None:  # None: not painted while off screen; the next frame brings it
-                self.layout_ = image.layout  # where the maps are (the linked panels) even before there is a plot
-                self.first_channel = image.first_channel
-                self._total = image.channels
-                if self._requested == image.first_channel:
-                    self._requested = None
-            if image is not None and (self.on_screen or made):
-                self.maps.setVisible(True)
-                self.maps.set_image(image.rgba)
-                self.maps.set_range(image.half_range)
-                paged = image.channels > image.layout.channels or image.first_channel > 0
-                self.pager.setVisible(paged)
-                if paged:
-                    last = image.first_channel + image.layout.channels
-                    self.page_label.setText(f"maps {image.first_channel + 1}-{last} of {image.channels}")
-                    self.page_back.setEnabled(image.first_channel > 0)
-                    self.page_next.setEnabled(last < image.channels)
+                self._show_image(image)
         else:
-            self.layout_ = None
-            self._drawn_as = "bars"
-            self.pager.setVisible(False)
+            self.layout_ = self.image = None
             if self._maps is not None:
                 self._maps.setVisible(False)
-            if self.on_screen or made:
-                self.bars.setVisible(True)
-                self._draw_bars(output)
-        self.shown_sequence = result.sequence
+            self.bars.setVisible(True)
+            finite = np.isfinite(output)
+            nonfinite = int(output.size - np.count_nonzero(finite))
+            heights = np.where(finite, output, 0.0) if nonfinite else output
+            x = np.arange(len(output))
+            self.bar_item.setOpts(x=x, height=np.maximum(heights, 0), width=0.8)
+            self.negative_bar_item.setOpts(x=x, height=np.minimum(heights, 0), width=0.8)
+            self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
+            self._number_bars(len(output))
+            self._set_nonfinite(nonfinite)
         self._selection_changed(self.selection)
 
-    def _draw_bars(self, output: np.ndarray) -> None:
-        x = np.arange(len(output))
-        brushes = [self.theme.accent if v >= 0 else self.theme.window for v in output]
-        self.bar_item.setOpts(x=x, height=output, width=0.8, brushes=brushes)
-        self.bars.setXRange(-0.7, len(output) - 0.3, padding=0)
-        self._number_bars(len(output))
+    def _show_image(self, image: LayerImage) -> None:
+        self.layout_ = image.layout
+        self.image = image
+        self.first_channel = image.first_channel
+        self._total = image.channels
+        if self._requested == image.first_channel:
+            self._requested = None
+        maps = self.maps
+        maps.set_image(image.argb)
+        self._show_scale()
+        self._set_nonfinite(image.nonfinite)
+        paged = image.channels > image.layout.channels or image.first_channel > 0
+        self.pager.setVisible(paged)
+        if paged:
+            last = image.first_channel + image.layout.channels
+            self.page_label.setText(f"maps {image.first_channel + 1}-{last} of {image.channels}")
+            self.page_back.setEnabled(image.first_channel > 0)
+            self.page_next.setEnabled(last < image.channels)
+
+    def _show_scale(self) -> None:
+        """The colour bar shows the scale in use: the layer's, the fixed one, or with per-map colours
+        the page's largest (the hovered map's own while the pointer is over it)."""
+        image = self.image
+        if image is None or self._maps is None:
+            return
+        tile = self._hovered_tile
+        if image.mode == "map" and tile is not None and image.tile_ranges is not None \
+                and 0 <= tile < len(image.tile_ranges):
+            self._maps.set_range(image.range_of(tile), f"map {image.first_channel + tile + 1}: its own range")
+        else:
+            label = {"layer": "per layer", "map": "per map: the largest", "fixed": "fixed"}.get(image.mode, "")
+            self._maps.set_range(image.half_range, label)
+
+    def _set_nonfinite(self, count: int) -> None:
+        if count != self.nonfinite:
+            self.nonfinite = count
+            self._update_title()
 
     def _number_bars(self, count: int) -> None:
         """Unit numbers under the bars, counted from 1 as a person counts, as many as fit apart."""
@@ -250,7 +298,7 @@ class LayerMapsPanel(QtWidgets.QFrame):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
-        if self._bars is not None and self.values is not None and self.values.ndim == 1:
+        if self.values is not None and self.values.ndim == 1 and self._bars is not None:
             self._number_bars(len(self.values))
 
     def _turn(self, direction: int) -> None:
@@ -264,6 +312,15 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self.pageRequested.emit(self.index, wanted)
 
     # ---- pointer --------------------------------------------------------------------------------
+    def _unit_at(self, y: float, x: float) -> Unit | None:
+        if self.layout_ is None:
+            return None
+        found = self.layout_.locate(y, x)
+        if found is None:
+            return None
+        channel, row, col = found
+        return Unit(self.index, channel + self.first_channel, row, col)
+
     def _bar_at(self, scene_pos: QtCore.QPointF) -> Unit | None:
         """The unit of a flat layer (a bar) under the pointer."""
         if self.values is None or self.values.ndim != 1 or self._bars is None or not self._bars.isVisible():
@@ -296,7 +353,12 @@ class LayerMapsPanel(QtWidgets.QFrame):
         return Unit(self.index, channel + self.first_channel, row, col)
 
     def _hovered(self, y: float, x: float) -> None:
-        self.selection.set_hover(self._unit_at(y, x))
+        unit = self._unit_at(y, x)
+        tile = None if unit is None else unit.channel - self.first_channel
+        if tile != self._hovered_tile:
+            self._hovered_tile = tile
+            self._show_scale()
+        self.selection.set_hover(unit)
 
     def _clicked(self, y: float, x: float) -> None:
         unit = self._unit_at(y, x)
@@ -304,6 +366,9 @@ class LayerMapsPanel(QtWidgets.QFrame):
             self.selection.pin(unit)
 
     def _leave(self) -> None:
+        if self._hovered_tile is not None:
+            self._hovered_tile = None
+            self._show_scale()
         if self.selection.hover is not None and self.selection.hover.layer == self.index:
             self.selection.set_hover(None)
 
@@ -312,14 +377,17 @@ class LayerMapsPanel(QtWidgets.QFrame):
         units here that see it (the geometry comes from the core)."""
         unit = selection.active
         self.related = None
-        if unit is not None and self.layout_ is not None and self.network_geometry is not None \
+        if unit is None and not self._marks:
+            return  # nothing chosen, nothing drawn: the common case of every live frame
+        maps = self.values is not None and self.values.ndim == 3  # flat layers show no relations
+        if unit is not None and maps and self.network_geometry is not None \
                 and unit.layer < len(self.network_geometry.layers):
             self.related = related_region(self.network_geometry, unit.layer, unit.channel, unit.row, unit.col,
                                           self.index)
         related, layout = self.related, self.layout_
         used = 0
         empty = related is not None and (related.box[2] <= related.box[0] or related.box[3] <= related.box[1])
-        if related is not None and layout is not None and not empty and self._maps is not None:  # marks need a plot
+        if related is not None and layout is not None and not empty:
             colour = {"unit": self.theme.accent, "field": self.theme.field, "reach": self.theme.window,
                       "whole": self.theme.field}[related.kind]
             top, left, bottom, right = related.box
@@ -351,8 +419,8 @@ class LayerMapsPanel(QtWidgets.QFrame):
         layer, the whole chart (every unit of a dense layer is linked to every unit before it)."""
         values = self.values
         if unit is None or values is None or values.ndim != 1 or self._bars is None or not self._bars.isVisible():
-            if self._bar_mark is not None:
-                self._bar_mark.setVisible(False)
+            if self._bars is not None:
+                self.bar_mark.setVisible(False)
             return
         count = len(values)
         low, high = min(0.0, float(values.min())), max(0.0, float(values.max()))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from convviz.core.errors import ConvvizError
@@ -75,7 +75,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.timer.timeout.connect(self._redraw)
         document.events.network.connect(self._network_changed)
         self._data_changed()
-        self._show_filters_of(document.network)
+        self._filters_shown = False  # drawn when the dock is first shown: the window starts without torch
         self._buttons()
 
     # ---- layout -----------------------------------------------------------------------------------------
@@ -389,8 +389,14 @@ class TrainingPanel(QtWidgets.QWidget):
         if not change.transient:
             self._show_filters_of(change.spec)
 
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if not self._filters_shown:
+            self._show_filters_of(self.document.network)
+
     def _show_filters_of(self, spec) -> None:
         """The first layer with filters, as pictures, with how orientation-selective they are."""
+        self._filters_shown = True
         from convviz.core.compute import layer_tensors
         from convviz.core.geometry import analyze
         from convviz.training.selectivity import orientation_selectivity
