@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui
 
+from convviz.pipeline.display import nice_ceiling
 from convviz.ui.theme import Theme
 
 LABEL_GAP = 1.6  # a channel name takes this many times its own width under the bars (no two run together)
@@ -97,8 +98,14 @@ class ContributionsPlot(pg.PlotWidget):
         self.total_line.setPos(value)
         low = min(0.0, float(np.min(np.minimum(self.starts, self.starts + self.heights))))
         high = max(0.0, float(np.max(np.maximum(self.starts, self.starts + self.heights))))
-        margin = 0.08 * max(high - low, 1e-6)
-        self.setYRange(low - margin, high + margin, padding=0)
+        # ends rounded up to values a class can read: the axis keeps its numbers from step to step (a range
+        # that changed every step redrew the axis every step: half a millisecond of a playback step)
+        top = nice_ceiling(high * 1.08) if high > 0 else 0.0
+        bottom = -nice_ceiling(-low * 1.08) if low < 0 else 0.0
+        if top == bottom:  # every term 0
+            top = 1.0
+        margin = 0.04 * (top - bottom) if top == 0 or bottom == 0 else 0.0  # room for the line at zero
+        self.setYRange(bottom - (margin if bottom == 0 else 0), top + (margin if top == 0 else 0), padding=0)
 
 
 __all__ = ["ContributionsPlot"]
