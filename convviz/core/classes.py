@@ -14,6 +14,7 @@ import numpy as np
 from convviz.core import resources
 from convviz.core.errors import SpecError
 from convviz.core.geometry import NetworkGeometry
+from convviz.core.layers.registry import layer_type
 from convviz.core.spec import NetworkSpec
 
 SHIPPED_LISTS = {"imagenet": ("classes", "imagenet.txt")}
@@ -61,6 +62,19 @@ class Scores:
         order = np.argsort(-self.probabilities, kind="stable")[:max(1, k)]
         return [Prediction(rank + 1, int(i), self.names[int(i)], float(self.probabilities[int(i)]))
                 for rank, i in enumerate(order)]
+
+
+def random_head(spec: NetworkSpec) -> bool:
+    """Whether the classifier's last layer with weights still has its seeded random start (no trained
+    or loaded tensors, no hand-made filter): its class scores are then a guess, not an answer. AlexNet
+    or VGG without their published file, or a network not trained yet."""
+    for layer in reversed(spec.layers):
+        kind = layer_type(layer.type)
+        if not kind.tensors:
+            continue
+        given = any(isinstance(layer.get(name), np.ndarray) for name in kind.tensors)
+        return not given and layer.params.get("init", "kaiming") == "kaiming"
+    return False
 
 
 def scores(spec: NetworkSpec, geometry: NetworkGeometry, output: np.ndarray) -> Scores:
