@@ -87,8 +87,7 @@ class ClassScoresPanel(QtWidgets.QWidget):
                                                  else "softmax of its scores, taken by convviz")
         self.random = random_head(result.spec)
         if self.random:  # AlexNet without its published file, or a network not trained yet
-            note = (f"<span style='color:{theme.error}'><b>Random weights</b> (not trained, none loaded): "
-                    f"a guess, not an answer.</span> " + note)
+            note = f"<span style='color:{theme.error}'><b>Random weights</b>: a guess.</span> " + note
         self.note.setText(note)
         return True
 
