@@ -400,6 +400,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scores_dock.setWidget(self.scores_panel)
         old_scores.deleteLater()
         style_label(self.error_banner, theme.error, theme.title_pt * 0.9, True)
+        self.training.set_theme(theme)
         self.editor.theme = theme
         self.editor.refresh()
         self._panel_key = None  # the next result makes the layer panels again, in the new colours

@@ -17,17 +17,28 @@ def _plot(theme: Theme, title: str, unit: str) -> pg.PlotWidget:
     plot.setMouseEnabled(False, False)
     plot.hideButtons()
     plot.showGrid(x=True, y=True, alpha=0.2)
+    plot.addLegend(offset=(-8, 8))
+    _style(plot, theme, title, unit)
+    return plot
+
+
+def _style(plot: pg.PlotWidget, theme: Theme, title: str, unit: str) -> None:
+    """Colours and sizes of a plot for ``theme``: its numbers, labels and legend at the theme's figure
+    text size (20-pixel digits on a projector), the title at the title size."""
+    plot.setBackground(theme.panel)
     font = QtGui.QFont()
-    font.setPointSizeF(theme.font_pt * 0.85)
+    font.setPointSizeF(theme.text_pt)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setTextPen(theme.foreground)
         axis.setStyle(tickFont=font)
-    plot.setTitle(title, color=theme.foreground, size=f"{theme.font_pt:.0f}pt")
-    plot.setLabel("bottom", "step", color=theme.muted)
-    plot.setLabel("left", unit, color=theme.muted)
-    plot.addLegend(offset=(-8, 8), labelTextColor=theme.foreground, labelTextSize=f"{theme.font_pt * 0.85:.0f}pt")
-    return plot
+    plot.setTitle(title, color=theme.foreground, size=f"{theme.title_pt:.0f}pt")
+    size = {"font-size": f"{theme.text_pt:.0f}pt"}
+    plot.setLabel("bottom", "step", color=theme.muted, **size)
+    plot.setLabel("left", unit, color=theme.muted, **size)
+    legend = plot.getPlotItem().legend
+    legend.setLabelTextColor(theme.foreground)
+    legend.setLabelTextSize(f"{theme.text_pt:.0f}pt")
 
 
 class Curves(QtWidgets.QWidget):
@@ -41,17 +52,30 @@ class Curves(QtWidgets.QWidget):
         self.loss = _plot(theme, "loss", "cross entropy")
         self.accuracy = _plot(theme, "accuracy", "%")
         self.accuracy.setYRange(0, 100, padding=0.02)
-        width = theme.line_px
-        held = pg.mkPen(theme.field, width=width * 1.5)
-        self.train_loss = self.loss.plot([], [], pen=pg.mkPen(theme.accent, width=width), name="training")
-        self.held_loss = self.loss.plot([], [], pen=held, symbol="o", symbolSize=5, symbolBrush=theme.field,
-                                        name="held out")
-        self.train_accuracy = self.accuracy.plot([], [], pen=pg.mkPen(theme.accent, width=width), name="training")
-        self.held_accuracy = self.accuracy.plot([], [], pen=held, symbol="o", symbolSize=5, symbolBrush=theme.field,
-                                                name="held out")
+        self.train_loss = self.loss.plot([], [], name="training")
+        self.held_loss = self.loss.plot([], [], symbol="o", name="held out")
+        self.train_accuracy = self.accuracy.plot([], [], name="training")
+        self.held_accuracy = self.accuracy.plot([], [], symbol="o", name="held out")
+        self._pens(theme)
         box.addWidget(self.loss)
         box.addWidget(self.accuracy)
         self.clear()
+
+    def _pens(self, theme: Theme) -> None:
+        width = theme.line_px
+        held = pg.mkPen(theme.field, width=width * 1.5)
+        for train, held_out in ((self.train_loss, self.held_loss), (self.train_accuracy, self.held_accuracy)):
+            train.setPen(pg.mkPen(theme.accent, width=width))
+            held_out.setPen(held)
+            held_out.setSymbolBrush(theme.field)
+            held_out.setSymbolSize(max(5, 2.5 * width))
+
+    def set_theme(self, theme: Theme) -> None:
+        """Presenter mode or T: the same curves in the new colours and sizes."""
+        self.theme = theme
+        _style(self.loss, theme, "loss", "cross entropy")
+        _style(self.accuracy, theme, "accuracy", "%")
+        self._pens(theme)
 
     def clear(self) -> None:
         self.steps: list[int] = []
@@ -96,6 +120,10 @@ class FilterGrid(pg.GraphicsLayoutWidget):
         self.view.addItem(self.image)
         self.mosaic: np.ndarray | None = None
         self.setMinimumHeight(120)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.setBackground(theme.panel)
 
     def show_weights(self, weight: np.ndarray) -> None:
         """``weight`` (filters, in_channels, kh, kw): each filter scaled by its own largest |value|."""
