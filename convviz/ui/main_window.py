@@ -205,6 +205,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 playback.stepChanged.connect(self.stepShown.emit)
 
     LAYOUTS = ("network", "convolution", "pooling", "activation", "unit")
+    INPUT_BESIDE = ("network", "unit")  # layouts presenter mode shows the Input dock beside
 
     def show_layout(self, name: str) -> None:
         """An arrangement: 'network' (every layer's maps), or one mechanics view ('convolution',
