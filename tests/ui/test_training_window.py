@@ -139,7 +139,8 @@ def test_the_training_dock_follows_presenter_mode_and_the_theme(qtbot, window):
             axis = plot.getAxis(name)
             assert axis.style["tickFont"].pointSizeF() == pytest.approx(theme.text_pt)
             assert axis.textPen().color() == QtGui.QColor(theme.foreground)
-        assert plot.getPlotItem().legend.opts["labelTextSize"] == f"{theme.text_pt:.0f}pt"
+        for _, label in plot.getPlotItem().legend.items:  # drawn at that size, not only stored
+            assert label.item.boundingRect().height() >= theme.text_pt * 96 / 72
     assert curves.train_loss.opts["pen"].color() == QtGui.QColor(theme.accent)
     assert curves.held_accuracy.opts["symbolBrush"] == theme.field or \
         QtGui.QBrush(curves.held_accuracy.opts["symbolBrush"]).color() == QtGui.QColor(theme.field)

@@ -39,6 +39,9 @@ def _style(plot: pg.PlotWidget, theme: Theme, title: str, unit: str) -> None:
     legend = plot.getPlotItem().legend
     legend.setLabelTextColor(theme.foreground)
     legend.setLabelTextSize(f"{theme.text_pt:.0f}pt")
+    for _, label in legend.items:  # (pyqtgraph stores the new size but draws the old until setText)
+        label.setText(label.text)
+    legend.updateSize()
 
 
 class Curves(QtWidgets.QWidget):
