@@ -101,8 +101,8 @@ class ClassScoresPanel(QtWidgets.QWidget):
         data_px = max(1.0, self.plot.getPlotItem().getViewBox().width())
         text_px = max(QtGui.QFontMetrics(self.values[0].textItem.font()).horizontalAdvance(_percent(p.probability))
                       for p in top) + 16
-        room = min(0.6, text_px / data_px)
-        span = max(max(top[0].probability, 0.01) * 1.5, top[0].probability / max(0.2, 1 - room))
+        room = min(0.9, text_px / data_px)  # a narrow dock: short bars, the numbers whole ('100%' was cut)
+        span = max(max(top[0].probability, 0.01) * 1.5, top[0].probability / max(0.1, 1 - room))
         self.plot.setXRange(0, span, padding=0)
         for text, p in zip(self.values, top):
             text.setPos(p.probability + span * 0.02, p.rank - 1)
