@@ -22,7 +22,8 @@ SHIPPED_LISTS = {"imagenet": ("classes", "imagenet.txt")}
 
 def class_names(spec: NetworkSpec, count: int) -> list[str]:
     """The names of a classifier's ``count`` classes: from the network file (a list, or the name of a
-    list convviz ships), else "class 0" .. "class K-1"."""
+    list convviz ships), else "class 1" .. "class K", counted from 1 as a person counts (and as the
+    softmax view and the webcam classes name them)."""
     names: list[str] | None = None
     if isinstance(spec.classes, tuple):
         names = list(spec.classes)
@@ -32,7 +33,7 @@ def class_names(spec: NetworkSpec, count: int) -> list[str]:
                             f"{', '.join(SHIPPED_LISTS)})", key="classes")
         names = [line for line in resources.read_text(*SHIPPED_LISTS[spec.classes]).splitlines() if line]
     if names is None or len(names) != count:
-        return [f"class {k}" for k in range(count)]
+        return [f"class {k + 1}" for k in range(count)]
     return names
 
 

@@ -32,3 +32,12 @@ def test_every_number_fits_beside_its_bar(qtbot, width):
         return all(text.sceneBoundingRect().right() <= right + 1 for text in panel.values[:len(top)])
 
     qtbot.waitUntil(whole, timeout=3000)
+
+
+def test_unnamed_classes_are_counted_from_1():
+    """typical_convnet names no classes: the panel's 'class 10' is the softmax view's 'class 10' and
+    the webcam classes' numbering (it said 'class 9' for the same output)."""
+    from convviz.core.classes import class_names
+    from convviz.core.presets import load_preset
+
+    assert class_names(load_preset("typical_convnet"), 10) == [f"class {k}" for k in range(1, 11)]
