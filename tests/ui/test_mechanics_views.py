@@ -76,6 +76,18 @@ def test_seven_by_seven_stride_two_window_moves_by_two(qtbot, window):
     assert positions == [(r, c) for r in (0, 2, 4) for c in (0, 2, 4)]
     assert view.output.shape == (3, 3)
     assert "(7 - 3)/2 + 1 = 3" in view.formula.text()
+    assert "window at rows 5-7, columns 5-7 of the padded input" in view.info.text()
+
+
+def test_a_one_by_one_window_is_one_row_and_one_column(qtbot, window):
+    """The 1x1 convolution's window is 'row 1, column 6' (it read 'rows 1-1, columns 6-6')."""
+    win = window("one_by_one", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    view.layer_box.choose(2)
+    qtbot.waitUntil(lambda: view.layer is not None and view.layer.index == 2, timeout=10000)
+    view.playback.go(5)
+    assert "window at row 1, column 6 of the padded input" in view.info.text()
 
 
 def test_the_stride_three_mistake_shows_the_window_hanging_off_the_edge(qtbot, window):
