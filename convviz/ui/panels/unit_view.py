@@ -99,6 +99,7 @@ class UnitView(QtWidgets.QWidget):
         right.addWidget(self.wanted_view, 1)
         right.addWidget(self.wanted_info)
         body = QtWidgets.QHBoxLayout()
+        body.setSpacing(max(12, round(24 * theme.scale)))  # the two titles read as one line without it
         body.addLayout(left, 3)
         body.addLayout(right, 2)
         outer = QtWidgets.QVBoxLayout(self)

@@ -11,13 +11,13 @@ from convviz.training.trainer import Progress
 from convviz.ui.theme import Theme
 
 
-def _plot(theme: Theme, title: str, unit: str) -> pg.PlotWidget:
+def _plot(theme: Theme, title: str, unit: str, corner: tuple[int, int]) -> pg.PlotWidget:
     plot = pg.PlotWidget(background=theme.panel)
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(False, False)
     plot.hideButtons()
     plot.showGrid(x=True, y=True, alpha=0.2)
-    plot.addLegend(offset=(-8, 8))
+    plot.addLegend(offset=corner)  # where its curve does not go (the legend is large on a projector)
     _style(plot, theme, title, unit)
     return plot
 
@@ -52,8 +52,8 @@ class Curves(QtWidgets.QWidget):
         self.theme = theme
         box = QtWidgets.QHBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
-        self.loss = _plot(theme, "loss", "cross entropy")
-        self.accuracy = _plot(theme, "accuracy", "%")
+        self.loss = _plot(theme, "loss", "cross entropy", (-8, 8))  # top right: the loss falls
+        self.accuracy = _plot(theme, "accuracy", "%", (-8, -8))  # bottom right: the accuracy rises
         self.accuracy.setYRange(0, 100, padding=0.02)
         self.train_loss = self.loss.plot([], [], name="training")
         self.held_loss = self.loss.plot([], [], symbol="o", name="held out")
