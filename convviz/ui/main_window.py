@@ -99,6 +99,7 @@ class MainWindow(QtWidgets.QMainWindow):
         font = QtWidgets.QApplication.font()
         font.setPointSizeF(theme.font_pt)
         self.setFont(font)
+        box, border = round(theme.font_pt * 1.1), max(1, round(theme.line_px / 2))
         self.setStyleSheet(
             f"QMainWindow, QWidget {{ background: {theme.background}; color: {theme.foreground};"
             f" font-size: {theme.font_pt:.1f}pt; }}"
@@ -107,6 +108,10 @@ class MainWindow(QtWidgets.QMainWindow):
             f"QTabBar::tab:selected {{ color: {theme.foreground}; border-bottom: 2px solid {theme.accent}; }}"
             f"QDockWidget::title {{ padding: 4px; background: {theme.panel}; }}"
             f"QStatusBar QLabel {{ padding: 0 8px; }}"
+            # the style sheet above left a check box's box black on black: a toggle nobody sees
+            f"QCheckBox::indicator {{ width: {box}px; height: {box}px; border: {border}px solid {theme.foreground};"
+            f" background: {theme.panel}; }}"
+            f"QCheckBox::indicator:checked {{ background: {theme.accent}; }}"
         )
 
     def _build_docks(self) -> None:
