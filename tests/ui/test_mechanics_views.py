@@ -391,3 +391,21 @@ def test_a_three_by_three_filter_puts_the_output_over_the_dot_product(qtbot, win
     qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
     output, dot = view.output_view.geometry(), view.dot_rows[0].x.geometry()
     assert output.left() >= view.input_view.geometry().right() and output.bottom() < dot.top()
+
+
+def test_the_colour_scale_box_shows_its_whole_choice(qtbot, window):
+    """'scale: per layer' was cut to 'scale: per laye' on a projector."""
+    win = window("toy_7x7_stride1", "convolution")
+    win.presenter.enter(full_screen=False)
+    win.show_layout("convolution")
+    box = win.conv_view.scale_box
+    qtbot.waitUntil(box.isVisible, timeout=5000)
+    from PySide6 import QtWidgets
+
+    option = QtWidgets.QStyleOptionComboBox()
+    box.initStyleOption(option)
+    field = box.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_ComboBox, option,
+                                       QtWidgets.QStyle.SubControl.SC_ComboBoxEditField, box)
+    for index in range(box.count()):
+        text_px = QtGui.QFontMetrics(box.font()).horizontalAdvance(box.itemText(index))
+        assert field.width() >= text_px, box.itemText(index)  # the text where it is drawn, whole
