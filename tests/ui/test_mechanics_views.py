@@ -409,3 +409,25 @@ def test_the_colour_scale_box_shows_its_whole_choice(qtbot, window):
     for index in range(box.count()):
         text_px = QtGui.QFontMetrics(box.font()).horizontalAdvance(box.itemText(index))
         assert field.width() >= text_px, box.itemText(index)  # the text where it is drawn, whole
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 720), (1600, 720), (1366, 768)])
+def test_the_contributions_chart_keeps_clear_of_the_sum_on_a_small_projector(qtbot, window, size):
+    """1280x720, the 1x1 convolution's 64 terms: the chart was placed shorter than its least height, grew
+    over the sum below it, and the sum covered the chart's names ('map 1', 'bias', '= total')."""
+    win = window("one_by_one", "convolution")
+    win.presenter.enter(full_screen=False)
+    win.resize(*size)
+    qtbot.waitUntil(lambda: win.height() == size[1], timeout=5000)
+    win.presenter.follow_size()
+    win.show_layout("convolution")
+    view = win.conv_view
+    view.layer_box.choose(2)
+    qtbot.waitUntil(lambda: view.layer is not None and view.layer.index == 2 and view.detail is not None,
+                    timeout=10000)
+    view.playback.go(5)
+    qtbot.waitUntil(lambda: "(torch: " in view.sum_label.text(), timeout=5000)
+    view.arrange()
+    chart, total = view.contributions.geometry(), view.sum_label.geometry()
+    # shown clear of the sum, or left out (the sum says the same in numbers)
+    assert view.contributions.isHidden() or chart.bottom() < total.top(), (chart, total)

@@ -227,7 +227,8 @@ class ConvolutionView(SlidingWindowView):
         output_min = (output_title_h + gap + self._output_min_height()) if small_filter else 0
         fixed = dot_title_h + headers_h + sum_h + 5 * gap
         one_row = name_h + gap + kernel_h * need
-        waterfall_min = int(max(120 * theme.scale, 4.6 * QtGui.QFontMetrics(self.sum_label.font()).height()))
+        waterfall_min = int(max(120 * theme.scale, 4.6 * QtGui.QFontMetrics(self.sum_label.font()).height(),
+                                self.contributions.minimumHeight()))  # (less, and it grew over the sum below)
         # a small filter's output map over the dot product: at least a few rows of the zoomed map
         output_least = (output_title_h + gap + int(4 * 2 * theme.output_cell_px)) if small_filter else 0
         if several and height - fixed - output_least - one_row < waterfall_min:
