@@ -139,8 +139,10 @@ def test_the_training_dock_follows_presenter_mode_and_the_theme(qtbot, window):
             axis = plot.getAxis(name)
             assert axis.style["tickFont"].pointSizeF() == pytest.approx(theme.text_pt)
             assert axis.textPen().color() == QtGui.QColor(theme.foreground)
-        for _, label in plot.getPlotItem().legend.items:  # drawn at that size, not only stored
-            assert label.item.boundingRect().height() >= theme.text_pt * 96 / 72
+        assert plot.getPlotItem().legend is None  # the key is above the plots, not over their curves
+    key = curves.key
+    assert f"color:{theme.accent}" in key.text() and f"color:{theme.field}" in key.text()
+    assert QtGui.QFontInfo(key.font()).pointSizeF() == pytest.approx(theme.text_pt, abs=0.6)
     assert curves.train_loss.opts["pen"].color() == QtGui.QColor(theme.accent)
     assert curves.held_accuracy.opts["symbolBrush"] == theme.field or \
         QtGui.QBrush(curves.held_accuracy.opts["symbolBrush"]).color() == QtGui.QColor(theme.field)

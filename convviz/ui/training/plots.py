@@ -5,26 +5,26 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from convviz.training.trainer import Progress
+from convviz.ui.panels.view_common import style_label
 from convviz.ui.theme import Theme
 
 
-def _plot(theme: Theme, title: str, unit: str, corner: tuple[int, int]) -> pg.PlotWidget:
+def _plot(theme: Theme, title: str, unit: str) -> pg.PlotWidget:
     plot = pg.PlotWidget(background=theme.panel)
     plot.setMenuEnabled(False)
     plot.setMouseEnabled(False, False)
     plot.hideButtons()
     plot.showGrid(x=True, y=True, alpha=0.2)
-    plot.addLegend(offset=corner)  # where its curve does not go (the legend is large on a projector)
     _style(plot, theme, title, unit)
     return plot
 
 
 def _style(plot: pg.PlotWidget, theme: Theme, title: str, unit: str) -> None:
-    """Colours and sizes of a plot for ``theme``: its numbers, labels and legend at the theme's figure
-    text size (20-pixel digits on a projector), the title at the title size."""
+    """Colours and sizes of a plot for ``theme``: its numbers and labels at the theme's figure text size
+    (20-pixel digits on a projector), the title at the title size."""
     plot.setBackground(theme.panel)
     font = QtGui.QFont()
     font.setPointSizeF(theme.text_pt)
@@ -36,12 +36,6 @@ def _style(plot: pg.PlotWidget, theme: Theme, title: str, unit: str) -> None:
     size = {"font-size": f"{theme.text_pt:.0f}pt"}
     plot.setLabel("bottom", "step", color=theme.muted, **size)
     plot.setLabel("left", unit, color=theme.muted, **size)
-    legend = plot.getPlotItem().legend
-    legend.setLabelTextColor(theme.foreground)
-    legend.setLabelTextSize(f"{theme.text_pt:.0f}pt")
-    for _, label in legend.items:  # (pyqtgraph stores the new size but draws the old until setText)
-        label.setText(label.text)
-    legend.updateSize()
 
 
 class Curves(QtWidgets.QWidget):
@@ -50,21 +44,31 @@ class Curves(QtWidgets.QWidget):
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.theme = theme
-        box = QtWidgets.QHBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        self.loss = _plot(theme, "loss", "cross entropy", (-8, 8))  # top right: the loss falls
-        self.accuracy = _plot(theme, "accuracy", "%", (-8, -8))  # bottom right: the accuracy rises
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # one key for both plots, above them: a legend inside a plot covered its curves on a projector
+        self.key = QtWidgets.QLabel()
+        self.key.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.key.setWordWrap(True)
+        outer.addWidget(self.key)
+        box = QtWidgets.QHBoxLayout()
+        outer.addLayout(box, 1)
+        self.loss = _plot(theme, "loss", "cross entropy")
+        self.accuracy = _plot(theme, "accuracy", "%")
         self.accuracy.setYRange(0, 100, padding=0.02)
-        self.train_loss = self.loss.plot([], [], name="training")
-        self.held_loss = self.loss.plot([], [], symbol="o", name="held out")
-        self.train_accuracy = self.accuracy.plot([], [], name="training")
-        self.held_accuracy = self.accuracy.plot([], [], symbol="o", name="held out")
+        self.train_loss = self.loss.plot([], [])
+        self.held_loss = self.loss.plot([], [], symbol="o")
+        self.train_accuracy = self.accuracy.plot([], [])
+        self.held_accuracy = self.accuracy.plot([], [], symbol="o")
         self._pens(theme)
         box.addWidget(self.loss)
         box.addWidget(self.accuracy)
         self.clear()
 
     def _pens(self, theme: Theme) -> None:
+        self.key.setText(f"<span style='color:{theme.accent}'>\u2501\u2501 training batches</span>&nbsp;&nbsp;&nbsp;"
+                         f"<span style='color:{theme.field}'>\u2501\u25cf\u2501 held-out pictures</span>")
+        style_label(self.key, theme.foreground, theme.text_pt)
         width = theme.line_px
         held = pg.mkPen(theme.field, width=width * 1.5)
         for train, held_out in ((self.train_loss, self.held_loss), (self.train_accuracy, self.held_accuracy)):
