@@ -49,7 +49,6 @@ class Curves(QtWidgets.QWidget):
         # one key for both plots, above them: a legend inside a plot covered its curves on a projector
         self.key = QtWidgets.QLabel()
         self.key.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.key.setWordWrap(True)
         outer.addWidget(self.key)
         box = QtWidgets.QHBoxLayout()
         outer.addLayout(box, 1)
