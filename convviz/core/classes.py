@@ -14,6 +14,7 @@ import numpy as np
 from convviz.core import resources
 from convviz.core.errors import SpecError
 from convviz.core.geometry import NetworkGeometry
+from convviz.core.layers.registry import layer_type
 from convviz.core.spec import NetworkSpec
 
 SHIPPED_LISTS = {"imagenet": ("classes", "imagenet.txt")}
@@ -21,7 +22,8 @@ SHIPPED_LISTS = {"imagenet": ("classes", "imagenet.txt")}
 
 def class_names(spec: NetworkSpec, count: int) -> list[str]:
     """The names of a classifier's ``count`` classes: from the network file (a list, or the name of a
-    list convviz ships), else "class 0" .. "class K-1"."""
+    list convviz ships), else "class 1" .. "class K", counted from 1 as a person counts (and as the
+    softmax view and the webcam classes name them)."""
     names: list[str] | None = None
     if isinstance(spec.classes, tuple):
         names = list(spec.classes)
@@ -31,7 +33,7 @@ def class_names(spec: NetworkSpec, count: int) -> list[str]:
                             f"{', '.join(SHIPPED_LISTS)})", key="classes")
         names = [line for line in resources.read_text(*SHIPPED_LISTS[spec.classes]).splitlines() if line]
     if names is None or len(names) != count:
-        return [f"class {k}" for k in range(count)]
+        return [f"class {k + 1}" for k in range(count)]
     return names
 
 
@@ -61,6 +63,19 @@ class Scores:
         order = np.argsort(-self.probabilities, kind="stable")[:max(1, k)]
         return [Prediction(rank + 1, int(i), self.names[int(i)], float(self.probabilities[int(i)]))
                 for rank, i in enumerate(order)]
+
+
+def random_head(spec: NetworkSpec) -> bool:
+    """Whether the classifier's last layer with weights still has its seeded random start (no trained
+    or loaded tensors, no hand-made filter): its class scores are then a guess, not an answer. AlexNet
+    or VGG without their published file, or a network not trained yet."""
+    for layer in reversed(spec.layers):
+        kind = layer_type(layer.type)
+        if not kind.tensors:
+            continue
+        given = any(isinstance(layer.get(name), np.ndarray) for name in kind.tensors)
+        return not given and layer.params.get("init", "kaiming") == "kaiming"
+    return False
 
 
 def scores(spec: NetworkSpec, geometry: NetworkGeometry, output: np.ndarray) -> Scores:

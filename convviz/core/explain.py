@@ -72,8 +72,9 @@ def torch_rounds(window: WindowGeometry, axis: int, what: str) -> str:
         return f"torch rounds {window.exact_output[axis]:.2f} down to {out}"
     which = (f"{name} {dropped.start + 1}" if len(dropped) == 1
              else f"{name}s {dropped.start + 1}-{dropped.stop}")
-    return (f"torch rounds {window.exact_output[axis]:.2f} down to {out}: the {what} never reaches the last "
-            f"{len(dropped)} {name}{'s' if len(dropped) > 1 else ''} ({which} of {window.input_size[axis]})")
+    last = f"last {name}" if len(dropped) == 1 else f"last {len(dropped)} {name}s"  # not 'the last 1 row'
+    return (f"torch rounds {window.exact_output[axis]:.2f} down to {out}: the {what} never reaches the {last} "
+            f"({which} of {window.input_size[axis]})")
 
 
 def check_slides(window: WindowGeometry, label: str, index: int, what: str) -> None:

@@ -99,6 +99,7 @@ class MainWindow(QtWidgets.QMainWindow):
         font = QtWidgets.QApplication.font()
         font.setPointSizeF(theme.font_pt)
         self.setFont(font)
+        box, border = round(theme.font_pt * 1.1), max(1, round(theme.line_px / 2))
         self.setStyleSheet(
             f"QMainWindow, QWidget {{ background: {theme.background}; color: {theme.foreground};"
             f" font-size: {theme.font_pt:.1f}pt; }}"
@@ -107,6 +108,10 @@ class MainWindow(QtWidgets.QMainWindow):
             f"QTabBar::tab:selected {{ color: {theme.foreground}; border-bottom: 2px solid {theme.accent}; }}"
             f"QDockWidget::title {{ padding: 4px; background: {theme.panel}; }}"
             f"QStatusBar QLabel {{ padding: 0 8px; }}"
+            # the style sheet above left a check box's box black on black: a toggle nobody sees
+            f"QCheckBox::indicator {{ width: {box}px; height: {box}px; border: {border}px solid {theme.foreground};"
+            f" background: {theme.panel}; }}"
+            f"QCheckBox::indicator:checked {{ background: {theme.accent}; }}"
         )
 
     def _build_docks(self) -> None:
@@ -205,6 +210,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 playback.stepChanged.connect(self.stepShown.emit)
 
     LAYOUTS = ("network", "convolution", "pooling", "activation", "unit")
+    INPUT_BESIDE = ("network", "unit")  # layouts presenter mode shows the Input dock beside
 
     def show_layout(self, name: str) -> None:
         """An arrangement: 'network' (every layer's maps), or one mechanics view ('convolution',
@@ -400,6 +406,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.scores_dock.setWidget(self.scores_panel)
         old_scores.deleteLater()
         style_label(self.error_banner, theme.error, theme.title_pt * 0.9, True)
+        self.training.set_theme(theme)
         self.editor.theme = theme
         self.editor.refresh()
         self._panel_key = None  # the next result makes the layer panels again, in the new colours

@@ -161,14 +161,16 @@ class PresenterMode:
         self.arrange_docks()
 
     def arrange_docks(self) -> None:
-        """In presenter mode the input (and the class scores) sit beside the network's maps, narrow;
-        a mechanics view shows the layer's input itself and gets the whole width."""
+        """In presenter mode the input (and the class scores) sit beside the network's maps, narrow,
+        and the input beside the Unit view (its Grad-CAM is drawn on it); a mechanics view shows the
+        layer's input itself and gets the whole width."""
         if not self.active:
             return
         window = self.window
         network = window.current_layout() == "network"
-        window.input_dock.setVisible(network)
-        if network:
+        beside = window.current_layout() in window.INPUT_BESIDE
+        window.input_dock.setVisible(beside)
+        if beside:
             width = max(160, int(window.width() * INPUT_DOCK_SHARE))
             window.resizeDocks([window.input_dock], [width], QtCore.Qt.Orientation.Horizontal)
         if window.scores_dock.isVisible() and not network:

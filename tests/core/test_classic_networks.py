@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from convviz.cli import main
+from convviz.core.classes import random_head
 from convviz.core.compute import Runner
 from convviz.core.errors import SpecError
 from convviz.core.geometry import analyze
@@ -156,6 +157,17 @@ def test_without_the_published_file_the_preset_runs_random_weights_and_says_so(t
     assert len(opened.notes) == 1
     assert opened.notes[0].startswith("random weights: alexnet-owt-7be5be79.pth was not found")
     assert "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth" in opened.notes[0]
+    assert random_head(opened.spec)  # the class scores panel says its guesses come from random weights
+
+
+def test_loaded_weights_are_not_called_random(tmp_path, monkeypatch):
+    module = randomised(AlexNet(), seed=1)
+    spec = load_preset("alexnet")
+    checkpoints = tmp_path / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    torch.save(module.state_dict(), checkpoints / spec.weights.file)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    assert not random_head(open_preset("alexnet").spec)
 
 
 def small_state(tmp_path, mutate=None):

@@ -56,6 +56,12 @@ def test_seven_by_seven_stride_three_does_not_fit():
     assert conv_output_size(7, 3, 3) == pytest.approx(2.333, abs=1e-3)
     with pytest.raises(GeometryError):  # ...and an error when asked to be strict (convviz info --strict)
         check(net(1, 7, conv(1, 3, 3)), strict=True)
+    # what torch leaves out, in words a lecturer reads aloud: one row is 'the last row', not 'the last 1 row'
+    notes = geometry.layers[0].notes
+    assert "the filter never reaches the last row (row 7 of 7)" in notes[0]
+    assert "the filter never reaches the last column (column 7 of 7)" in notes[1]
+    wide = analyze(net(1, 8, conv(1, 3, 3, dilation=1), {"type": "maxpool2d", "kernel_size": 2}))
+    assert "never reaches the last 2 rows (rows 7-8 of 8)" in wide.layers[0].notes[0]
 
 
 def test_zero_padding_one_keeps_seven():

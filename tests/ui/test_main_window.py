@@ -165,6 +165,16 @@ def test_a_classifier_gets_its_class_scores_by_name(qtbot, window, tmp_path):
     percent = top[0].probability * 100
     assert (f"{percent:.0f}%" if percent >= 10 else f"{percent:.1f}%") in win.scores_panel.title.text()
     assert win.scores_panel.scores.from_softmax and NetworkSpec.load(path).classes == names
+    # typical_convnet's seeded start: the panel says its answer is a guess from random weights
+    assert win.scores_panel.random and "Random weights" in win.scores_panel.note.text()
+    trained = replace(spec, classes=names, layers=(*spec.layers[:-2], replace(
+        spec.layers[-2], params={**spec.layers[-2].params,
+                                 "weight": np.eye(10, spec.layers[-4].params["out_features"], dtype=np.float32)}),
+        spec.layers[-1]))
+    trained.save(path)
+    win.open_network(path)
+    qtbot.waitUntil(lambda: not win.scores_panel.random, timeout=30000)
+    assert "Random weights" not in win.scores_panel.note.text()
 
 
 def test_a_layer_of_hundreds_of_maps_is_shown_a_page_at_a_time(qtbot, window, tmp_path):

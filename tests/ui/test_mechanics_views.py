@@ -76,6 +76,18 @@ def test_seven_by_seven_stride_two_window_moves_by_two(qtbot, window):
     assert positions == [(r, c) for r in (0, 2, 4) for c in (0, 2, 4)]
     assert view.output.shape == (3, 3)
     assert "(7 - 3)/2 + 1 = 3" in view.formula.text()
+    assert "window at rows 5-7, columns 5-7 of the padded input" in view.info.text()
+
+
+def test_a_one_by_one_window_is_one_row_and_one_column(qtbot, window):
+    """The 1x1 convolution's window is 'row 1, column 6' (it read 'rows 1-1, columns 6-6')."""
+    win = window("one_by_one", "convolution")
+    view = win.conv_view
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
+    view.layer_box.choose(2)
+    qtbot.waitUntil(lambda: view.layer is not None and view.layer.index == 2, timeout=10000)
+    view.playback.go(5)
+    assert "window at row 1, column 6 of the padded input" in view.info.text()
 
 
 def test_the_stride_three_mistake_shows_the_window_hanging_off_the_edge(qtbot, window):
@@ -379,3 +391,43 @@ def test_a_three_by_three_filter_puts_the_output_over_the_dot_product(qtbot, win
     qtbot.waitUntil(lambda: view.detail is not None, timeout=30000)
     output, dot = view.output_view.geometry(), view.dot_rows[0].x.geometry()
     assert output.left() >= view.input_view.geometry().right() and output.bottom() < dot.top()
+
+
+def test_the_colour_scale_box_shows_its_whole_choice(qtbot, window):
+    """'scale: per layer' was cut to 'scale: per laye' on a projector."""
+    win = window("toy_7x7_stride1", "convolution")
+    win.presenter.enter(full_screen=False)
+    win.show_layout("convolution")
+    box = win.conv_view.scale_box
+    qtbot.waitUntil(box.isVisible, timeout=5000)
+    from PySide6 import QtWidgets
+
+    option = QtWidgets.QStyleOptionComboBox()
+    box.initStyleOption(option)
+    field = box.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_ComboBox, option,
+                                       QtWidgets.QStyle.SubControl.SC_ComboBoxEditField, box)
+    for index in range(box.count()):
+        text_px = QtGui.QFontMetrics(box.font()).horizontalAdvance(box.itemText(index))
+        assert field.width() >= text_px, box.itemText(index)  # the text where it is drawn, whole
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 720), (1600, 720), (1366, 768)])
+def test_the_contributions_chart_keeps_clear_of_the_sum_on_a_small_projector(qtbot, window, size):
+    """1280x720, the 1x1 convolution's 64 terms: the chart was placed shorter than its least height, grew
+    over the sum below it, and the sum covered the chart's names ('map 1', 'bias', '= total')."""
+    win = window("one_by_one", "convolution")
+    win.presenter.enter(full_screen=False)
+    win.resize(*size)
+    qtbot.waitUntil(lambda: win.height() == size[1], timeout=5000)
+    win.presenter.follow_size()
+    win.show_layout("convolution")
+    view = win.conv_view
+    view.layer_box.choose(2)
+    qtbot.waitUntil(lambda: view.layer is not None and view.layer.index == 2 and view.detail is not None,
+                    timeout=10000)
+    view.playback.go(5)
+    qtbot.waitUntil(lambda: "(torch: " in view.sum_label.text(), timeout=5000)
+    view.arrange()
+    chart, total = view.contributions.geometry(), view.sum_label.geometry()
+    # shown clear of the sum, or left out (the sum says the same in numbers)
+    assert view.contributions.isHidden() or chart.bottom() < total.top(), (chart, total)

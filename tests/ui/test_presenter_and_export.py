@@ -70,6 +70,30 @@ def test_presenter_mode_toggles_and_restores(qtbot, window):
     assert win.theme.name == "light" and win.menuBar().isVisible() and win.network_dock.isVisible()
 
 
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_a_check_box_shows_its_box_in_every_projector_theme(qtbot, window, theme):
+    """'true convolution (flipped)', 'show the gradient f'(x)': on the dark projector theme the box was
+    black on black, so nobody could see these were toggles. The box's frame is drawn in the text colour,
+    and a ticked box is filled with the accent colour."""
+    win = window()
+    win.presenter.enter(full_screen=False)
+    if win.theme.name != f"projector-{theme}":
+        key(qtbot, win, "T")
+    win.show_layout("convolution")
+    box = win.conv_view.flip_box
+    qtbot.waitUntil(box.isVisible, timeout=5000)
+
+    def colours() -> set[tuple[int, int, int]]:
+        picture = box.grab().toImage()
+        left = round(win.theme.font_pt * 1.1) + 4  # the indicator, before the text
+        return {QtGui.QColor(picture.pixel(x, y)).getRgb()[:3] for x in range(left) for y in range(picture.height())}
+
+    assert QtGui.QColor(win.theme.foreground).getRgb()[:3] in colours()
+    box.setChecked(True)
+    assert QtGui.QColor(win.theme.accent).getRgb()[:3] in colours()
+    box.setChecked(False)
+
+
 def test_every_key_the_help_overlay_lists_does_what_it_says(qtbot, window, tmp_path):
     win = window()
     key(qtbot, win, "?")

@@ -147,6 +147,11 @@ def scene_problems(view: pg.GraphicsView, least_digit: float) -> list[str]:
             label = item.label
             if item.labelText and label.isVisible() and not inside(view, label):
                 found.append(f"axis label cut: {item.labelText!r}")
+            if item.labelText and label.isVisible():  # a colour bar's 'per layer' was pyqtgraph's 9 points
+                margin = label.document().documentMargin()
+                line = label.boundingRect().height() - 2 * margin
+                if line < least_digit * 1.3:
+                    found.append(f"axis label {line:.1f} px high: {item.labelText!r}")
         elif isinstance(item, pg.TextItem) and item.toPlainText():
             if not inside(view, item.textItem):
                 found.append(f"text cut: {item.toPlainText()!r}")

@@ -117,3 +117,50 @@ def test_webcam_classes_from_a_video_standing_in_for_the_camera(qtbot, window, t
     qtbot.waitUntil(lambda: panel.run is None and panel.job is None and "held-out accuracy" in panel.status.text(),
                     timeout=120000)
     assert win.document.network.classes == ("class 2", "mug") or win.document.network.classes == ("mug", "class 2")
+
+
+def test_the_training_dock_follows_presenter_mode_and_the_theme(qtbot, window):
+    """Presenter mode (and T in it): the curves' numbers, labels and legend at the projector's figure
+    text size and the curves and plots in its colours (they stayed at the desk theme's 9-point ticks,
+    dark plots on a white projector screen)."""
+    from PySide6 import QtGui
+
+    win = window("typical_convnet")
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_L)
+    win.resize(1920, 1080)
+    win.presenter.enter(full_screen=False)
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_T)  # projector-light
+    theme = win.theme
+    assert theme.name == "projector-light"
+    curves = win.training.curves
+    for plot in (curves.loss, curves.accuracy):
+        assert plot.backgroundBrush().color() == QtGui.QColor(theme.panel)
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            assert axis.style["tickFont"].pointSizeF() == pytest.approx(theme.text_pt)
+            assert axis.textPen().color() == QtGui.QColor(theme.foreground)
+        assert plot.getPlotItem().legend is None  # the key is above the plots, not over their curves
+    key = curves.key
+    assert f"color:{theme.accent}" in key.text() and f"color:{theme.field}" in key.text()
+    assert QtGui.QFontInfo(key.font()).pointSizeF() == pytest.approx(theme.text_pt, abs=0.6)
+    assert curves.train_loss.opts["pen"].color() == QtGui.QColor(theme.accent)
+    assert curves.held_accuracy.opts["symbolBrush"] == theme.field or \
+        QtGui.QBrush(curves.held_accuracy.opts["symbolBrush"]).color() == QtGui.QColor(theme.field)
+    assert win.training.filters.backgroundBrush().color() == QtGui.QColor(theme.panel)
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_the_training_dock_fits_beside_the_maps_on_a_projector(qtbot, window, size):
+    """L in presenter mode on a 1920x1080 or 1280x720 projector: the window's least width with the
+    Training dock, the input and the maps still fits the screen (the dock's data and optimiser boxes
+    asked for their longest entry, and the window grew to 2034 / 1447 pixels, off the screen)."""
+    win = window("typical_convnet")
+    win.presenter.enter(full_screen=False)
+    win.resize(*size)  # (the desk window's least height is more than 720)
+    qtbot.waitUntil(lambda: win.height() == size[1], timeout=5000)
+    win.presenter.follow_size()
+    assert win.theme.scale == pytest.approx(size[1] / 1080, abs=0.03)
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_L)
+    qtbot.waitUntil(lambda: win.training_dock.isVisible(), timeout=5000)
+    assert win.minimumSizeHint().width() <= size[0]
+    qtbot.waitUntil(lambda: win.width() == size[0], timeout=5000)

@@ -64,3 +64,31 @@ def test_grad_cam_lights_the_input_while_it_is_on(qtbot, win):
     view.cam_box.setChecked(False)
     qtbot.waitUntil(lambda: not win.input_panel.heat.isVisible(), timeout=5000)
     assert np.isfinite(heat).all()
+
+
+def test_in_presenter_mode_the_unit_view_is_readable_and_its_grad_cam_seen(qtbot, win):
+    """On a 1920x1080 projector: the top patches' activations at the figure text size (they were
+    ~10-pixel numbers), and the Input dock beside the Unit view, where Grad-CAM is drawn (presenter
+    mode hid it for every layout but the network's, so the ticked Grad-CAM showed nothing)."""
+    from PySide6 import QtGui
+
+    from convviz.ui.panels.grid_view import digit_height
+
+    win.presenter.enter(full_screen=False)
+    win.resize(1920, 1080)
+    qtbot.waitUntil(lambda: win.height() == 1080, timeout=5000)
+    win.presenter.follow_size()
+    win.show_layout("unit")
+    assert win.input_dock.isVisible()
+    view = win.unit_view
+    qtbot.waitUntil(lambda: view.result is not None, timeout=10000)
+    win.selection.pin(Unit(5, 7, 3, 4))
+    view.data_box.setCurrentIndex(view.data_box.findData("shapes"))
+    view.scan()
+    qtbot.waitUntil(lambda: view.scan_job is None and len(view.found) == 9, timeout=60000)
+    for label in view.patch_labels[:9]:
+        font = label.textItem.font()
+        assert font.pointSizeF() == pytest.approx(win.theme.text_pt)
+        assert digit_height(QtGui.QFontInfo(font).pixelSize()) >= 20
+    win.show_layout("convolution")  # a mechanics view shows the layer's input itself
+    assert not win.input_dock.isVisible()

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
-from convviz.core.classes import Scores, is_classifier, scores
+from convviz.core.classes import Scores, is_classifier, random_head, scores
 from convviz.pipeline.engine import FrameResult
 from convviz.ui.panels.view_common import big_label
 from convviz.ui.theme import Theme
@@ -23,6 +23,7 @@ class ClassScoresPanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.theme = theme
         self.scores: Scores | None = None
+        self.random = False  # the last shown scores came from random weights (said in the note)
         self._names_key: tuple | None = None
         self.title = big_label(theme, "", 0.9, bold=True)
         self.note = big_label(theme, "", 0.6, colour=theme.muted)
@@ -82,8 +83,12 @@ class ClassScoresPanel(QtWidgets.QWidget):
         winner = top[0]
         self.title.setText(f"It says: <span style='color:{theme.accent}'>{_escape(winner.name)}</span> "
                            f"{_percent(winner.probability)}")
-        self.note.setText(f"{len(found.names)} classes; " + ("the network's softmax" if found.from_softmax
-                                                               else "softmax of its scores, taken by convviz"))
+        note = f"{len(found.names)} classes; " + ("the network's softmax" if found.from_softmax
+                                                 else "softmax of its scores, taken by convviz")
+        self.random = random_head(result.spec)
+        if self.random:  # AlexNet without its published file, or a network not trained yet
+            note = f"<span style='color:{theme.error}'><b>Random weights</b>: a guess.</span> " + note
+        self.note.setText(note)
         return True
 
 
@@ -96,8 +101,8 @@ class ClassScoresPanel(QtWidgets.QWidget):
         data_px = max(1.0, self.plot.getPlotItem().getViewBox().width())
         text_px = max(QtGui.QFontMetrics(self.values[0].textItem.font()).horizontalAdvance(_percent(p.probability))
                       for p in top) + 16
-        room = min(0.6, text_px / data_px)
-        span = max(max(top[0].probability, 0.01) * 1.5, top[0].probability / max(0.2, 1 - room))
+        room = min(0.9, text_px / data_px)  # a narrow dock: short bars, the numbers whole ('100%' was cut)
+        span = max(max(top[0].probability, 0.01) * 1.5, top[0].probability / max(0.1, 1 - room))
         self.plot.setXRange(0, span, padding=0)
         for text, p in zip(self.values, top):
             text.setPos(p.probability + span * 0.02, p.rank - 1)

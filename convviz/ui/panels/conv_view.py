@@ -34,6 +34,11 @@ from convviz.ui.theme import Theme
 MAX_SLICES = 3  # rows of x, w and x.w shown at once (R, G, B)
 
 
+def _span(name: str, first: int, last: int) -> str:
+    """'rows 1-3', or 'row 6' for a 1x1 window (not 'rows 6-6')."""
+    return f"{name} {first}" if first == last else f"{name}s {first}-{last}"
+
+
 def channel_names(count: int, is_image: bool) -> list[str]:
     """How the view names the input channels: R, G, B for a colour picture, 'map k' otherwise."""
     if is_image and count == 3:
@@ -222,7 +227,8 @@ class ConvolutionView(SlidingWindowView):
         output_min = (output_title_h + gap + self._output_min_height()) if small_filter else 0
         fixed = dot_title_h + headers_h + sum_h + 5 * gap
         one_row = name_h + gap + kernel_h * need
-        waterfall_min = int(max(120 * theme.scale, 4.6 * QtGui.QFontMetrics(self.sum_label.font()).height()))
+        waterfall_min = int(max(120 * theme.scale, 4.6 * QtGui.QFontMetrics(self.sum_label.font()).height(),
+                                self.contributions.minimumHeight()))  # (less, and it grew over the sum below)
         # a small filter's output map over the dot product: at least a few rows of the zoomed map
         output_least = (output_title_h + gap + int(4 * 2 * theme.output_cell_px)) if small_filter else 0
         if several and height - fixed - output_least - one_row < waterfall_min:
@@ -656,8 +662,8 @@ class ConvolutionView(SlidingWindowView):
         self.dot_title.setText(f"w\u1d40x + b at output row {window.out_row + 1}, column {window.out_col + 1} &nbsp; "
                                f"<span style='color:{self.theme.muted}'>({mode})</span>")
         stride = layer.window.stride
-        rows = (f"rows {window.rows[0] + 1}-{window.rows[-1] + 1}, columns {window.cols[0] + 1}-{window.cols[-1] + 1} "
-                "of the padded input")
+        rows = (f"{_span('row', window.rows[0] + 1, window.rows[-1] + 1)}, "
+                f"{_span('column', window.cols[0] + 1, window.cols[-1] + 1)} of the padded input")
         self.info.setText(f"Step {step + 1} of {layer.window.steps}: window at {rows}; it moves "
                           f"{stride[1]} column{'s' if stride[1] > 1 else ''} right, then {stride[0]} "
                           f"row{'s' if stride[0] > 1 else ''} down (the stride)")

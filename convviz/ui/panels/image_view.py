@@ -112,7 +112,8 @@ class ImageView(pg.GraphicsLayoutWidget):
             changed = True
         if label is not None and label != self._bar_label:
             self._bar_label = label
-            axis.setLabel(label, color=self.theme.muted)
+            # at the figure text size (pyqtgraph's own is ~9 points: 'per layer' was a smudge on a projector)
+            axis.setLabel(label, color=self.theme.muted, **{"font-size": f"{self.theme.text_pt:.1f}pt"})
             changed = True
         if changed:
             # pyqtgraph fixes a colour bar's axis at 45 pixels, which cuts '-0.25' at 21 pt: as wide as

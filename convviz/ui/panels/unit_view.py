@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from convviz.analysis.top_patches import Patch, TopPatchCache, layer_tops, patches
@@ -99,6 +99,7 @@ class UnitView(QtWidgets.QWidget):
         right.addWidget(self.wanted_view, 1)
         right.addWidget(self.wanted_info)
         body = QtWidgets.QHBoxLayout()
+        body.setSpacing(max(12, round(24 * theme.scale)))  # the two titles read as one line without it
         body.addLayout(left, 3)
         body.addLayout(right, 2)
         outer = QtWidgets.QVBoxLayout(self)
@@ -252,6 +253,9 @@ class UnitView(QtWidgets.QWidget):
             mosaic[top:top + TILE, left:left + TILE] = cv2.resize(crop, (TILE, TILE), interpolation=cv2.INTER_NEAREST)
             while len(self.patch_labels) <= k:
                 text = pg.TextItem("", color=self.theme.foreground, anchor=(0.5, 0))
+                font = QtGui.QFont()
+                font.setPointSizeF(self.theme.text_pt)  # a figure's numbers: 20-pixel digits on a projector
+                text.setFont(font)
                 self.patches_view.view.addItem(text)
                 self.patch_labels.append(text)
             self.patch_labels[k].setText(f"{patch.value:.3g}")

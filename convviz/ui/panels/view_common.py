@@ -23,7 +23,7 @@ class LayerChooser(QtWidgets.QComboBox):
         # a fixed width whatever the layers' names (the full name is in the list): a long name must not
         # widen the view past the window (the docks would shrink under a recording)
         self.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(10)
+        self.setMinimumContentsLength(14)  # "12  conv 64 fil...": the number and the kind whole
         self.currentIndexChanged.connect(self._changed)
         self._indices: list[int] = []
 

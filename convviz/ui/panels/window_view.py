@@ -83,7 +83,7 @@ class SlidingWindowView(QtWidgets.QWidget):
         self.scale_box.setToolTip("colour scale: one for the whole layer, one per map, or a fixed range; one colour "
                                   "means one value in every grid on the same scale")
         self.scale_box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.scale_box.setMinimumContentsLength(9)
+        self.scale_box.setMinimumContentsLength(max(len(text) for text in SCALE_MODES.values()))  # never cut
         self.fixed_box = QtWidgets.QDoubleSpinBox()
         self.fixed_box.setRange(0.01, 1000.0)
         self.fixed_box.setDecimals(2)

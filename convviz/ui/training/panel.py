@@ -78,6 +78,14 @@ class TrainingPanel(QtWidgets.QWidget):
         self._filters_shown = False  # drawn when the dock is first shown: the window starts without torch
         self._buttons()
 
+    def set_theme(self, theme: Theme) -> None:
+        """The window's new theme (presenter mode, T): the curves and filters in its colours and sizes
+        (the panel is kept: a run and its curves go on)."""
+        self.theme = theme
+        self.captures.theme = theme
+        self.curves.set_theme(theme)
+        self.filters.set_theme(theme)
+
     # ---- layout -----------------------------------------------------------------------------------------
     def _build_training(self) -> QtWidgets.QWidget:
         page = QtWidgets.QWidget()
@@ -115,6 +123,9 @@ class TrainingPanel(QtWidgets.QWidget):
         self.optimiser.addItem("SGD with momentum", "sgd")
         self.seed = QtWidgets.QSpinBox()
         self.seed.setRange(0, 1_000_000)
+        for box_ in (self.data, self.optimiser):  # their longest entry must not set the dock's least width:
+            box_.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box_.setMinimumContentsLength(6)  # beside the maps in presenter mode it no longer fit the screen
         rows = (("data", self.data), ("size", self.samples), ("folder", self.folder_button),
                 ("epochs", self.epochs), ("batch size", self.batch), ("learning rate", self.rate),
                 ("weight decay", self.decay), ("optimiser", self.optimiser), ("seed", self.seed))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from convviz.training.trainer import Progress
+from convviz.ui.panels.view_common import style_label
 from convviz.ui.theme import Theme
 
 
@@ -17,17 +18,24 @@ def _plot(theme: Theme, title: str, unit: str) -> pg.PlotWidget:
     plot.setMouseEnabled(False, False)
     plot.hideButtons()
     plot.showGrid(x=True, y=True, alpha=0.2)
+    _style(plot, theme, title, unit)
+    return plot
+
+
+def _style(plot: pg.PlotWidget, theme: Theme, title: str, unit: str) -> None:
+    """Colours and sizes of a plot for ``theme``: its numbers and labels at the theme's figure text size
+    (20-pixel digits on a projector), the title at the title size."""
+    plot.setBackground(theme.panel)
     font = QtGui.QFont()
-    font.setPointSizeF(theme.font_pt * 0.85)
+    font.setPointSizeF(theme.text_pt)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setTextPen(theme.foreground)
         axis.setStyle(tickFont=font)
-    plot.setTitle(title, color=theme.foreground, size=f"{theme.font_pt:.0f}pt")
-    plot.setLabel("bottom", "step", color=theme.muted)
-    plot.setLabel("left", unit, color=theme.muted)
-    plot.addLegend(offset=(-8, 8), labelTextColor=theme.foreground, labelTextSize=f"{theme.font_pt * 0.85:.0f}pt")
-    return plot
+    plot.setTitle(title, color=theme.foreground, size=f"{theme.title_pt:.0f}pt")
+    size = {"font-size": f"{theme.text_pt:.0f}pt"}
+    plot.setLabel("bottom", "step", color=theme.muted, **size)
+    plot.setLabel("left", unit, color=theme.muted, **size)
 
 
 class Curves(QtWidgets.QWidget):
@@ -36,22 +44,44 @@ class Curves(QtWidgets.QWidget):
     def __init__(self, theme: Theme, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.theme = theme
-        box = QtWidgets.QHBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # one key for both plots, above them: a legend inside a plot covered its curves on a projector
+        self.key = QtWidgets.QLabel()
+        self.key.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        outer.addWidget(self.key)
+        box = QtWidgets.QHBoxLayout()
+        outer.addLayout(box, 1)
         self.loss = _plot(theme, "loss", "cross entropy")
         self.accuracy = _plot(theme, "accuracy", "%")
         self.accuracy.setYRange(0, 100, padding=0.02)
-        width = theme.line_px
-        held = pg.mkPen(theme.field, width=width * 1.5)
-        self.train_loss = self.loss.plot([], [], pen=pg.mkPen(theme.accent, width=width), name="training")
-        self.held_loss = self.loss.plot([], [], pen=held, symbol="o", symbolSize=5, symbolBrush=theme.field,
-                                        name="held out")
-        self.train_accuracy = self.accuracy.plot([], [], pen=pg.mkPen(theme.accent, width=width), name="training")
-        self.held_accuracy = self.accuracy.plot([], [], pen=held, symbol="o", symbolSize=5, symbolBrush=theme.field,
-                                                name="held out")
+        self.train_loss = self.loss.plot([], [])
+        self.held_loss = self.loss.plot([], [], symbol="o")
+        self.train_accuracy = self.accuracy.plot([], [])
+        self.held_accuracy = self.accuracy.plot([], [], symbol="o")
+        self._pens(theme)
         box.addWidget(self.loss)
         box.addWidget(self.accuracy)
         self.clear()
+
+    def _pens(self, theme: Theme) -> None:
+        self.key.setText(f"<span style='color:{theme.accent}'>\u2501\u2501 training batches</span>&nbsp;&nbsp;&nbsp;"
+                         f"<span style='color:{theme.field}'>\u2501\u25cf\u2501 held-out pictures</span>")
+        style_label(self.key, theme.foreground, theme.text_pt)
+        width = theme.line_px
+        held = pg.mkPen(theme.field, width=width * 1.5)
+        for train, held_out in ((self.train_loss, self.held_loss), (self.train_accuracy, self.held_accuracy)):
+            train.setPen(pg.mkPen(theme.accent, width=width))
+            held_out.setPen(held)
+            held_out.setSymbolBrush(theme.field)
+            held_out.setSymbolSize(max(5, 2.5 * width))
+
+    def set_theme(self, theme: Theme) -> None:
+        """Presenter mode or T: the same curves in the new colours and sizes."""
+        self.theme = theme
+        _style(self.loss, theme, "loss", "cross entropy")
+        _style(self.accuracy, theme, "accuracy", "%")
+        self._pens(theme)
 
     def clear(self) -> None:
         self.steps: list[int] = []
@@ -96,6 +126,10 @@ class FilterGrid(pg.GraphicsLayoutWidget):
         self.view.addItem(self.image)
         self.mosaic: np.ndarray | None = None
         self.setMinimumHeight(120)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.setBackground(theme.panel)
 
     def show_weights(self, weight: np.ndarray) -> None:
         """``weight`` (filters, in_channels, kh, kw): each filter scaled by its own largest |value|."""
