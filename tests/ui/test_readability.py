@@ -199,6 +199,26 @@ def test_the_lecture_convolutions_read_from_the_back_row(qtbot, presenter, prese
     assert win.conv_view.playback.step == step  # four theme and size changes later
 
 
+@pytest.mark.parametrize("preset", ["toy_7x7_stride1", "toy_7x7_stride2"])
+def test_a_small_output_map_shows_its_numbers_beside_a_readable_dot_product(qtbot, presenter, preset):
+    """The lecture's 5x5 (stride 1) and 3x3 (stride 2) outputs: every number the window has made is
+    written in its cell, at both projector sizes, and the dot product keeps its readable numbers."""
+    win = presenter(preset, "convolution")
+    qtbot.waitUntil(lambda: win.conv_view.detail is not None, timeout=30000)
+    win.conv_view.playback.go(win.conv_view.playback.count - 1)  # the whole map made
+    for size in SIZES:
+        set_size(qtbot, win, size)  # the views are made again at the new size: ask the window for them
+        least = MIN_DIGIT_PX * size[1] / 1080 - 0.5
+        try:
+            qtbot.waitUntil(lambda: win.conv_view.output_view.numbers_visible(), timeout=5000)
+        except qtbot.TimeoutError:
+            pytest.fail(f"{preset} at {size}: the output map has no numbers")
+        view = win.conv_view
+        assert view.playback.step == view.playback.count - 1
+        assert view.dot_rows[0].x.numbers_visible() and view.dot_rows[0].w.numbers_visible()
+        assert problems(win, least) == []  # every number drawn (the output's too) big enough, nothing cut
+
+
 def test_two_by_two_max_pooling_reads_from_the_back_row(qtbot, presenter):
     win = presenter("max_pool_2x2", "pooling")
     qtbot.waitUntil(lambda: win.pool_view.detail is not None, timeout=30000)

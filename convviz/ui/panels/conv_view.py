@@ -90,6 +90,10 @@ class DotRow:
             widget.setVisible(visible)
 
 
+# the dot product's title at its longest (what its column is widened for, so it stays one line)
+DOT_TITLE_SAMPLE = "w\u1d40x + b at output row 888, column 888   (true convolution, kernel flipped)"
+
+
 class ConvolutionView(SlidingWindowView):
     """One conv layer's sliding window over the current frame."""
 
@@ -164,10 +168,20 @@ class ConvolutionView(SlidingWindowView):
         return base * 1.03 + 4
 
     def _longest_numbers(self) -> list[str]:
-        texts = ["-0.00"]
+        texts = ["-0.0"]
         volume, weight = self.volume, self.weight
         if volume is None or weight is None:
             return texts
+        small = np.asarray(volume).size <= 20_000  # the lecture's inputs; a webcam's are estimated below
+        xs = np.unique(np.asarray(volume, dtype=np.float64)) if small else np.empty(0)
+        ws = np.unique(weight[self.output_channel()]) if small else np.empty(0)
+        xs, ws = xs[np.isfinite(xs)], ws[np.isfinite(ws)]
+        if xs.size and ws.size and xs.size * ws.size <= 20_000:
+            # few distinct values (the lecture's toy inputs and hand-made filters): every number a step can
+            # show, exactly; the cells fit them and no more, which leaves room for the output's numbers
+            xs = np.append(xs, 0.0)  # zero padding
+            products = np.unique(np.outer(xs, ws))
+            return texts + [number_text(float(v)) for v in np.concatenate([xs, ws, products])]
         largest_x = float(np.nanmax(np.abs(volume))) if np.asarray(volume).size else 0.0
         largest_w = float(np.abs(weight[self.output_channel()]).max()) if weight.size else 0.0
         for value in (largest_x, largest_w, largest_x * largest_w):
@@ -197,7 +211,9 @@ class ConvolutionView(SlidingWindowView):
         several = self.detail is not None and len(self.detail.in_channels) > 1
         need = self._dot_cell_need()
         wanted = self._rows_wanted()
-        name_h = self.dot_rows[0].name.sizeHint().height()
+        # one input channel: its row needs no name line (the sum under it says "(grey: 1.6) + (bias: 0)")
+        named = self.detail is None or len(self.detail.in_channels) > 1
+        name_h = self.dot_rows[0].name.sizeHint().height() if named else 0
         sign_w = max(sign.sizeHint().width() for sign in self.dot_rows[0].signs) + gap
 
         def row_width(cell: float) -> float:
@@ -212,6 +228,10 @@ class ConvolutionView(SlidingWindowView):
             left_min = max(left_min, min(whole_output, width - row_width(need) - gap))
         many = self.detail is not None and len(self.detail.in_channels) > MAX_SLICES  # a waterfall of many bars
         right_w = int(max((0.5 if many else 0.34) * width, min(row_width(need * 1.3), width - left_min - gap)))
+        # the dot product's title on one line when the left column can spare it (a second line is height
+        # the output map and the slices need)
+        title_w = self.dot_title.fontMetrics().horizontalAdvance(DOT_TITLE_SAMPLE) * 1.12 + 8
+        right_w = int(max(right_w, min(title_w, width - left_min - gap)))
         left_w = width - right_w - gap
         # ---- the right column: [output], dot title, headers, slices, [waterfall], sum --------------
         # by priority: the titles and one readable slice, the sum, the waterfall, more slices, room
@@ -219,8 +239,10 @@ class ConvolutionView(SlidingWindowView):
         header_h = max(h.sizeHint().height() for h in self.headers)
         strip_h = self.header_scales[0].sizeHint().height()
         # a header and its colour scale side by side over a wide grid (a 5x5 slice), else one over the other
-        beside = all(need * kernel_w >= h.sizeHint().width() + strip.sizeHint().width() + 8
-                     for h, strip in zip(self.headers, self.header_scales))
+        paired_w = max(h.sizeHint().width() + strip.sizeHint().width() + 8
+                       for h, strip in zip(self.headers, self.header_scales))
+        # side by side when the three fit the column (a line of height the slices and the output need)
+        beside = need * kernel_w >= paired_w or 3 * paired_w + 2 * sign_w <= right_w
         headers_h = max(header_h, strip_h) if beside else header_h + strip_h
         sum_h = self.sum_label.heightForWidth(right_w) if self.sum_label.text() else 0
         output_title_h = self._titled_height(self.output_title, self.output_scale, right_w)
@@ -270,7 +292,7 @@ class ConvolutionView(SlidingWindowView):
         y += dot_title_h + gap
         # each column as wide as its grid, its header and its colour scale (a 1x1 filter's grid is narrow)
         column_w = max(grid_w, *(h.sizeHint().width() for h in self.headers),
-                       *(strip.sizeHint().width() for strip in self.header_scales))
+                       *(strip.sizeHint().width() for strip in self.header_scales), paired_w if beside else 0)
         row_w = 3 * column_w + 2 * sign_w
         start = x0 + max(0, (right_w - row_w) / 2)
         columns = [int(start + k * (column_w + sign_w) + (column_w - grid_w) / 2) for k in range(3)]
@@ -292,6 +314,7 @@ class ConvolutionView(SlidingWindowView):
             if not visible:
                 continue
             row.name.setGeometry(columns[0], y, columns[2] + grid_w - columns[0], name_h)
+            row.name.setVisible(named)
             y += name_h
             for view, column in zip((row.x, row.w, row.products), columns):
                 view.setGeometry(column, y, grid_w, grid_h)
@@ -374,6 +397,12 @@ class ConvolutionView(SlidingWindowView):
         if max(rows, cols) > WHOLE_LIMIT:
             return zoomed
         whole = int(max(rows * (self.theme.output_cell_px + 1) + 8, min(rows, 3) * self.readable_cell))
+        if rows * cols <= 100:  # the lecture's 5x5 and 3x3: whole, with its numbers, if the room is there
+            texts = [number_text(float(value)) for value in self.output.flat]
+            cell = max(self.theme.number_px * text_widths(texts) / NUMBER_FILL + 2, 2 * self.theme.number_px + 2)
+            with_numbers = int(rows * cell * 1.05) + 8
+            if with_numbers <= self.body.height() * 0.45:
+                whole = max(whole, with_numbers)
         return whole if whole <= self.body.height() * 0.6 else zoomed
 
     # ---- data -----------------------------------------------------------------------------------------
