@@ -118,7 +118,10 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
 
     path = _regular(Path(path), "a PyTorch state dict")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        # mmap only for torch's zip format (torch.save's default since 1.6); its older format cannot be mapped
+        with open(path, "rb") as handle:
+            zipped = handle.read(2) == b"PK"
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=zipped)
     except Exception as error:  # torch raises many kinds for files that are not plain state dicts
         first = (str(error).strip().splitlines() or [""])[0][:120]
         raise SpecError(f"{path.name} is not a PyTorch state dict convviz can load safely "

@@ -26,7 +26,7 @@ from typing import NamedTuple, Protocol
 import cv2
 import numpy as np
 
-from convviz.core.atomic import replace_with_steps
+from convviz.core.atomic import full_disk, replace_with_steps
 from convviz.core.errors import ConvvizError
 from convviz.export.checks import check_clip_steps, same_bytes_steps
 
@@ -204,7 +204,10 @@ class Mp4Stream(_Fit):
             check_clip_size(self.path, self._even)
             writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, self._even)
             if not writer.isOpened():
-                raise ExportError(f"OpenCV could not open an MP4 writer for {self.path.name}")
+                # OpenCV says only "not opened": say the disk is full when it is, and never name the
+                # hidden temporary file the clip is written to first
+                why = full_disk(self.path) or "OpenCV could not open an MP4 writer in that folder"
+                raise ExportError(f"cannot write the video: {why}")
             self._writer = writer
         assert self._even is not None
         frame = cv2.cvtColor(np.ascontiguousarray(rgb[: self._even[1], : self._even[0]]), cv2.COLOR_RGB2BGR)

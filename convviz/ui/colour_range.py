@@ -25,7 +25,7 @@ def scale_from_settings(value: object) -> ColourScale:
     if isinstance(value, dict):
         try:
             return ColourScale(str(value.get("mode", "layer")), float(value.get("fixed", 1.0)))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: float() of a 400-digit integer
             pass
     return ColourScale()
 

@@ -101,3 +101,19 @@ def test_a_bad_state_dict_is_refused_in_words(tmp_path, make, says):
     with pytest.raises(SpecError) as caught:
         load_state_dict(SPEC, path)
     assert says in str(caught.value), str(caught.value)
+
+
+def test_a_state_dict_in_torchs_older_file_format_loads_as_torch_loads_it(tmp_path):
+    """torch.save(..., _use_new_zipfile_serialization=False): torch.load(weights_only=True) reads it; mmap
+    cannot, and convviz refused it as "not a PyTorch state dict it can load safely"."""
+    from convviz.core.weights_io import read_state_dict
+
+    state = _state(weight=torch.randn(WEIGHT), bias=torch.randn(1))
+    path = tmp_path / "legacy.pt"
+    torch.save(state, path, _use_new_zipfile_serialization=False)
+    read = read_state_dict(path)
+    expected = torch.load(path, weights_only=True)
+    assert read.keys() == expected.keys()
+    for key, tensor in expected.items():
+        np.testing.assert_array_equal(read[key], tensor.numpy())
+    assert load_state_dict(SPEC, path) is not None

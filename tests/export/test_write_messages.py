@@ -147,3 +147,23 @@ def test_checks_never_guess_about_the_disk():
     """No message of the write checks asks "is the disk full?" any more."""
     for module in (checks, atomic):
         assert "is the disk full?" not in Path(module.__file__).read_text()
+
+
+def test_an_mp4_writer_that_cannot_open_on_a_full_disk_says_the_disk_is_full(tmp_path, monkeypatch):
+    """OpenCV only returns "not opened" (no OS error): the message named the hidden temporary file
+    (".clip.x1y2.partial.mp4") and never said the disk was full."""
+    from convviz.export import clips
+
+    class Refused:
+        def __init__(self, *args):
+            pass
+
+        def isOpened(self):  # noqa: N802 (OpenCV's name)
+            return False
+
+    monkeypatch.setattr(clips.cv2, "VideoWriter", Refused)
+    monkeypatch.setattr(atomic, "free_bytes", lambda path: 0)
+    stream = clips.Mp4Stream(tmp_path / ".clip.x1y2.partial.mp4", fps=4)
+    with pytest.raises(clips.ExportError) as caught:
+        stream.add(np.zeros((32, 32, 3), np.uint8), 0.25)
+    assert "the disk is full" in str(caught.value) and ".partial" not in str(caught.value), str(caught.value)

@@ -371,6 +371,11 @@ def test_a_remembered_camera_of_index_ten_to_the_thirty_is_skipped_in_words(qtbo
     assert "overload" not in window.statusBar().currentMessage()
 
 
+def test_a_remembered_fixed_colour_range_beyond_float_starts_on_the_default_range(qtbot, start_app):
+    window = start_app({"colour_range": {"mode": "fixed", "fixed": 10**400}})  # float() of it: OverflowError
+    assert window.colour_range.scale.mode == "layer"
+
+
 def test_settings_of_the_wrong_types_do_not_break_any_menu(qtbot, start_app):
     window = start_app({"recent_networks": 5, "theme": ["dark"], "geometry": 7, "dock_state": {"a": 1},
                         "layout": {"x": 1}, "network": "webcam_edges", "source": [1, 2]})
