@@ -33,6 +33,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's convviz (and its tests' helpers)
 
+from convviz.pipeline.live import passive_threads  # noqa: E402
+
+passive_threads()  # torch's threads wait as they do in the app (cli.main sets it before torch loads)
+
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from PySide6 import QtCore, QtWidgets  # noqa: E402
