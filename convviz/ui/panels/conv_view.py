@@ -163,9 +163,13 @@ class ConvolutionView(SlidingWindowView):
         """The smallest cell that holds the dot product's numbers at the smallest number size: the
         longest the numbers of this filter can be (its weights, the input's range, their products),
         so the arrangement does not change from step to step."""
+        cached = getattr(self, "_need_cached", None)
+        if cached is not None and cached[0] is self._need_texts and cached[1] == self.theme.number_px:
+            return cached[2]  # the texts change with the filter and the input, not at every step
         # (+3% and 4 pixels: the grid's own margins, so the cells on screen still hold the numbers)
         base = max(self.theme.number_px * text_widths(self._need_texts) / NUMBER_FILL + 2, self.theme.number_px * 2 + 2)
-        return base * 1.03 + 4
+        self._need_cached = (self._need_texts, self.theme.number_px, base * 1.03 + 4)
+        return self._need_cached[2]
 
     def _longest_numbers(self) -> list[str]:
         texts = ["-0.0"]
@@ -181,7 +185,9 @@ class ConvolutionView(SlidingWindowView):
             # show, exactly; the cells fit them and no more, which leaves room for the output's numbers
             xs = np.append(xs, 0.0)  # zero padding
             products = np.unique(np.outer(xs, ws))
-            return texts + [number_text(float(v)) for v in np.concatenate([xs, ws, products])]
+            texts += {number_text(float(v)) for v in np.concatenate([xs, ws, products])}
+            longest = max(len(text) for text in texts)
+            return [text for text in texts if len(text) >= longest - 1]  # measured at every step: the few widest
         largest_x = float(np.nanmax(np.abs(volume))) if np.asarray(volume).size else 0.0
         largest_w = float(np.abs(weight[self.output_channel()]).max()) if weight.size else 0.0
         for value in (largest_x, largest_w, largest_x * largest_w):
