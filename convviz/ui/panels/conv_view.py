@@ -558,8 +558,10 @@ class ConvolutionView(SlidingWindowView):
         self.input_title.setText(f"Input {volume.shape[2]}x{volume.shape[1]} ({shown}), {pad_text}")
         self.show_input(values, rgba, extra)
         if top or left or bottom or right:
-            self.input_view.rect("border", top, left, volume.shape[1], volume.shape[2], self.theme.padding,
-                                 style=QtCore.Qt.PenStyle.DashLine, z=25)
+            # where the real input ends: one unbroken line in the text colour (a dashed line in the padding's
+            # colour showed the cells' colours through its gaps, a ragged edge from the back of the hall)
+            self.input_view.rect("border", top, left, volume.shape[1], volume.shape[2], self.theme.foreground,
+                                 width_px=self.theme.line_px * 1.5, z=25)
         else:
             self.input_view.hide_rect("border")
         self._shade_unvisited(window, volume.shape[1:])
