@@ -11,27 +11,14 @@ import sys
 import numpy as np
 import pytest
 
-from convviz.core.presets import load_preset
 from convviz.pipeline.display import NONFINITE_RGB, ColourScale
 from convviz.ui.main_window import MainWindow
 from convviz.ui.settings import Settings
 
 
 @pytest.fixture
-def window(qtbot):
-    made = []
-
-    def make(preset: str = "slide51_ten_5x5", show: bool = True) -> MainWindow:
-        win = MainWindow(load_preset(preset), device="cpu")
-        qtbot.addWidget(win)
-        if show:
-            win.show()
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        win.bridge.stop()
+def window(make_window):
+    return lambda preset="slide51_ten_5x5", show=True: make_window(preset, show=show)
 
 
 def test_the_window_is_made_without_importing_torch():

@@ -18,7 +18,6 @@ from convviz.core.errors import SourceError
 from convviz.core.presets import load_preset
 from convviz.sources.base import Frame, FrameSource
 from convviz.sources.video import VideoSource
-from convviz.ui.main_window import MainWindow
 
 
 class DyingSource(FrameSource):
@@ -39,19 +38,8 @@ class DyingSource(FrameSource):
 
 
 @pytest.fixture
-def window(qtbot):
-    made = []
-
-    def make(preset="slide51_ten_5x5", source=None):
-        win = MainWindow(load_preset(preset), source, device="cpu")
-        qtbot.addWidget(win)
-        win.show()
-        made.append(win)
-        return win
-
-    yield make
-    for win in made:
-        win.bridge.stop()
+def window(make_window):
+    return make_window
 
 
 def test_a_video_runs_through_every_panel_from_the_same_frame(qtbot, window, video_file):

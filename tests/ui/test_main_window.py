@@ -15,19 +15,8 @@ from convviz.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot):
-    windows = []
-
-    def make(preset: str = "slide51_ten_5x5", **kwargs) -> MainWindow:
-        win = MainWindow(load_preset(preset), device="cpu", **kwargs)
-        qtbot.addWidget(win)
-        win.show()
-        windows.append(win)
-        return win
-
-    yield make
-    for win in windows:
-        win.bridge.stop()
+def window(make_window):
+    return lambda preset="slide51_ten_5x5", **kwargs: make_window(preset, **kwargs)
 
 
 def wait_for_frame(qtbot, win: MainWindow) -> None:

@@ -25,24 +25,9 @@ from convviz.ui.settings import Settings
 
 
 @pytest.fixture
-def window(qtbot, tmp_path_factory, monkeypatch):
+def window(make_window, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CONVVIZ_SPOOL_DIR", str(tmp_path_factory.mktemp("spool")))
-    made = []
-
-    def make(preset="toy_7x7_stride1", source=None):
-        win = MainWindow(load_preset(preset), source, device="cpu")
-        win.resize(1200, 800)
-        win.show()
-        made.append(win)
-        qtbot.waitUntil(lambda: win.result is not None, timeout=30000)
-        return win
-
-    yield make
-    for win in made:
-        win.document.history.mark_saved()
-        win.exports.cancel_writing()
-        win.close()
-        win.bridge.stop()
+    return lambda preset="toy_7x7_stride1", source=None: make_window(preset, source, size=(1200, 800), wait=True)
 
 
 def key(qtbot, win, text: str) -> None:

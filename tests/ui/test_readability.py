@@ -24,7 +24,6 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from convviz.core.presets import load_preset
 from convviz.export.figure import is_control
 from convviz.model.selection import Unit
 from convviz.ui.main_window import MainWindow
@@ -43,28 +42,19 @@ def settle(rounds: int = 4) -> None:
 
 
 @pytest.fixture
-def presenter(qtbot):
+def presenter(make_window):
     """A window in presenter mode at a projector's size (not full screen: offscreen, the 'screen' is
     800x800), showing ``layout``."""
-    made = []
 
     def make(preset: str, layout: str) -> MainWindow:
-        win = MainWindow(load_preset(preset), device="cpu")
-        win.resize(*SIZES[0])
-        win.show()
-        made.append(win)
-        qtbot.waitUntil(lambda: win.result is not None, timeout=30000)
+        win = make_window(preset, size=SIZES[0], wait=True)
         win.presenter.enter(full_screen=False)
         win.resize(*SIZES[0])
         win.show_layout(layout)
         settle()
         return win
 
-    yield make
-    for win in made:
-        win.document.history.mark_saved()
-        win.close()
-        win.bridge.stop()
+    return make
 
 
 def set_size(qtbot, win: MainWindow, size: tuple[int, int]) -> None:

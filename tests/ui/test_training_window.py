@@ -9,31 +9,16 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from convviz.core.compute import layer_tensors
-from convviz.core.presets import load_preset
 from convviz.sources.video import VideoSource
-from convviz.ui.main_window import MainWindow
 from tests.conftest import write_test_video
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch, tmp_path):
+def window(make_window, monkeypatch, tmp_path):
     monkeypatch.setenv("CONVVIZ_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(QtWidgets.QMessageBox, "question",
                         lambda *args, **kwargs: QtWidgets.QMessageBox.StandardButton.Ok)
-    made = []
-
-    def make(preset="typical_convnet", source=None):
-        win = MainWindow(load_preset(preset), source, device="cpu")
-        win.show()
-        made.append(win)
-        qtbot.waitUntil(lambda: win.result is not None, timeout=30000)
-        return win
-
-    yield make
-    for win in made:
-        win.document.history.mark_saved()
-        win.close()
-        win.bridge.stop()
+    return lambda preset="typical_convnet", source=None: make_window(preset, source, wait=True)
 
 
 def _set(panel, kind, samples, epochs, rate, decay=0.0, optimiser="adam"):

@@ -343,15 +343,6 @@ class LayerMapsPanel(QtWidgets.QFrame):
         if unit is not None:
             self.selection.pin(unit)
 
-    def _unit_at(self, y: float, x: float) -> Unit | None:
-        if self.layout_ is None:
-            return None
-        found = self.layout_.locate(y, x)
-        if found is None:
-            return None
-        channel, row, col = found
-        return Unit(self.index, channel + self.first_channel, row, col)
-
     def _hovered(self, y: float, x: float) -> None:
         unit = self._unit_at(y, x)
         tile = None if unit is None else unit.channel - self.first_channel
