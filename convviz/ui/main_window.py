@@ -53,7 +53,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._shown_messages: tuple[str, ...] = ()
         self._nonfinite_warned: tuple[int, ...] = ()
         self._loading_shown = False
-        self._panels_from_preview = False  # the layer panels were made from the preview, not a result
         self._painted = False
         self._status_at = 0.0
         self.sync_paint = False  # paint synchronously in _show_result (the --stats benchmark)
@@ -639,10 +638,9 @@ class MainWindow(QtWidgets.QMainWindow):
         start = time.perf_counter()
         cpu_start = time.thread_time()
         try:
-            # panels made for the preview (before the network ran) count as new for the first result
-            rebuilt = _structure(result) != self._panel_key or self._panels_from_preview
-            self._panels_from_preview = False
-            if _structure(result) != self._panel_key:  # new weights (training) keep the panels
+            changed = _structure(result) != self._panel_key  # new weights (training) keep the panels
+            rebuilt = changed or self.result is None  # panels made for the preview count as new at first
+            if changed:
                 self._rebuild_panels(result)
             self.result = result
             if self._loading_shown:
@@ -681,7 +679,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self.input_panel.show_result(preview)
         if _structure(preview) != self._panel_key:
             self._rebuild_panels(preview)
-            self._panels_from_preview = True
         for panel in self.layer_panels:
             panel.show_layer(preview.spec, preview.geometry)
             panel.set_waiting("loading the network\u2026")

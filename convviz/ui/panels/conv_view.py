@@ -107,7 +107,10 @@ class ConvolutionView(SlidingWindowView):
         self.rounded: Rounded | None = None  # the channel sums and bias as shown, adding up to the total
         self.shown_rows: list[int] = []  # which of the filter's input channels have a row now
         self._input_ranges: dict[int, float] = {}
-        self._need_texts = ["-0.00"]
+        # widths (in the number font's ems) of the dot product's longest numbers and of the output map's,
+        # measured when the frame, filter or scale changes: arrange() reads them at every step
+        self._need_em = text_widths(["-0.00"])
+        self._output_em = 0.0
         self._weight_range = 1.0
         self._build()
 
@@ -163,13 +166,9 @@ class ConvolutionView(SlidingWindowView):
         """The smallest cell that holds the dot product's numbers at the smallest number size: the
         longest the numbers of this filter can be (its weights, the input's range, their products),
         so the arrangement does not change from step to step."""
-        cached = getattr(self, "_need_cached", None)
-        if cached is not None and cached[0] is self._need_texts and cached[1] == self.theme.number_px:
-            return cached[2]  # the texts change with the filter and the input, not at every step
         # (+3% and 4 pixels: the grid's own margins, so the cells on screen still hold the numbers)
-        base = max(self.theme.number_px * text_widths(self._need_texts) / NUMBER_FILL + 2, self.theme.number_px * 2 + 2)
-        self._need_cached = (self._need_texts, self.theme.number_px, base * 1.03 + 4)
-        return self._need_cached[2]
+        base = max(self.theme.number_px * self._need_em / NUMBER_FILL + 2, self.theme.number_px * 2 + 2)
+        return base * 1.03 + 4
 
     def _longest_numbers(self) -> list[str]:
         texts = ["-0.0"]
@@ -403,9 +402,8 @@ class ConvolutionView(SlidingWindowView):
         if max(rows, cols) > WHOLE_LIMIT:
             return zoomed
         whole = int(max(rows * (self.theme.output_cell_px + 1) + 8, min(rows, 3) * self.readable_cell))
-        if rows * cols <= 100:  # the lecture's 5x5 and 3x3: whole, with its numbers, if the room is there
-            texts = [number_text(float(value)) for value in self.output.flat]
-            cell = max(self.theme.number_px * text_widths(texts) / NUMBER_FILL + 2, 2 * self.theme.number_px + 2)
+        if self._output_em:  # the lecture's 5x5 and 3x3: whole, with its numbers, if the room is there
+            cell = max(self.theme.number_px * self._output_em / NUMBER_FILL + 2, 2 * self.theme.number_px + 2)
             with_numbers = int(rows * cell * 1.05) + 8
             if with_numbers <= self.body.height() * 0.45:
                 whole = max(whole, with_numbers)
@@ -487,7 +485,9 @@ class ConvolutionView(SlidingWindowView):
         self.colour_output(output, map_or_layer(outputs, output, choice) if not flip else half_range(output, choice))
         volume = np.asarray(self.volume)
         self._input_ranges = {} if choice.mode == "map" else {-1: half_range(volume, choice)}
-        self._need_texts = self._longest_numbers()
+        self._need_em = text_widths(self._longest_numbers())
+        small = self.output is not None and self.output.size <= 100  # the lecture's 5x5 and 3x3
+        self._output_em = text_widths([number_text(float(v)) for v in self.output.flat]) if small else 0.0
         self._weight_range = map_or_layer(self.weight, self.weight[out_channel], choice)
         channels = list(layer.input_channels_of(out_channel))
         names = channel_names(layer.input_shape[0], layer.index == 0)
@@ -621,12 +621,9 @@ class ConvolutionView(SlidingWindowView):
         self.draw_output(step, window.out_row, window.out_col)
         height, width = self.output.shape
         self.output_title.setText(f"Output {width}x{height} (filter {self.output_channel() + 1})")
-        rows_before = list(self.shown_rows)
         self._write_text(detail, step)
-        self.arrange()  # the rows and texts decide how much room each part gets
+        self.arrange()  # the rows and texts decide how much room each part gets (shown_rows too)
         self._draw_dot_product(detail)
-        if self.shown_rows != rows_before:
-            self._draw_dot_product(detail)
 
     def _draw_dot_product(self, detail: ConvStep) -> None:
         layer, rounded = self.layer, self.rounded

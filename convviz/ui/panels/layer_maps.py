@@ -107,7 +107,6 @@ class LayerMapsPanel(QtWidgets.QFrame):
         self.related: Related | None = None
         self.network_geometry: NetworkGeometry | None = None
         self._titled: object = None  # the network whose titles are shown
-        self._scale_text = ""
         self._hovered_tile: int | None = None
         self.setMinimumHeight(220)
         self.selection.listen(self._selection_changed)

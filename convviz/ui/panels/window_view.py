@@ -66,7 +66,6 @@ class SlidingWindowView(QtWidgets.QWidget):
         self.misfit = False  # the layer's stride does not fit (torch rounds down; the view shows what it drops)
         self.volume: np.ndarray | None = None
         self.output: np.ndarray | None = None
-        self._output_range = 1.0
         self._output_whole = False
         self._whole_input = True
         self._lut = theme.lut()
@@ -235,7 +234,6 @@ class SlidingWindowView(QtWidgets.QWidget):
         """The output map and its colours, once per frame, filter and scale (a step only shows more
         of it)."""
         self.output = output
-        self._output_range = half
         self.output_scale.set_range(half)
         self.output_view.filled = 0
         self.output_view.set_cells(np.asarray(output, dtype=np.float32), colour_cells(output, self._lut, half))
@@ -250,7 +248,7 @@ class SlidingWindowView(QtWidgets.QWidget):
         view = self.output_view
         view.set_filled(step + 1)  # not computed yet: no colour, no number
         least = self.theme.output_cell_px
-        if max(height, width) <= WHOLE_LIMIT and self._fits(view, height, width, least):
+        if max(height, width) <= WHOLE_LIMIT and view.fits_whole(least):
             if view.block is not None or not self._output_whole:
                 view.show_all()
             self._output_whole = True
@@ -264,10 +262,6 @@ class SlidingWindowView(QtWidgets.QWidget):
         # the map's extent, so the part still to be computed shows as the empty cells of a map
         view.rect("extent", 0, 0, height, width, self.theme.muted, width_px=max(1.0, self.theme.line_px / 2), z=19)
 
-    @staticmethod
-    def _fits(view: GridView, rows: int, cols: int, cell_px: float) -> bool:
-        return min(view.width() / max(1, cols), view.height() / max(1, rows)) >= cell_px
-
     def current_cell_px(self) -> float:
         """How many pixels the output's current cell takes on screen now (what the back row sees)."""
         return self.output_view.cell_pixels() if self.output_view.isVisible() else 0.0
@@ -279,7 +273,6 @@ class SlidingWindowView(QtWidgets.QWidget):
         self.input_view.set_cells(values, rgba)
         padded_h, padded_w = values.shape
         self._whole_input = max(padded_h, padded_w) <= WHOLE_LIMIT
-        self._extra_columns = extra_columns
         if self._whole_input:
             self.input_view.show_all(extra_columns, padding=0.03)
         else:
