@@ -34,6 +34,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's convviz (and its tests' helpers)
 
 from convviz.pipeline.live import passive_threads  # noqa: E402
+from convviz.ui.stats import rss_mb as rss_mib  # noqa: E402 (MiB, as the soak reports it)
 
 passive_threads()  # torch's threads wait as they do in the app (cli.main sets it before torch loads)
 
@@ -44,11 +45,6 @@ from PySide6 import QtCore, QtWidgets  # noqa: E402
 UNEXPECTED = ("could not compute this frame", "could not draw this frame", "stopped:", "Traceback")
 STALL_LIMIT_S = 2.0
 BLOCK_NOTE_S = 1.0  # a GUI block longer than this is printed with what was on screen
-
-
-def rss_mib() -> float:
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def trimmed_rss_mib() -> float:

@@ -227,7 +227,7 @@ class Trainer:
 
     @property
     def total_steps(self) -> int:
-        return self.batches_per_epoch * self.settings.epochs
+        return total_steps(self.dataset, self.settings)
 
     def _batch(self, indices: np.ndarray):
         import torch

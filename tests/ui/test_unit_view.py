@@ -8,20 +8,12 @@ import numpy as np
 import pytest
 
 from convviz.analysis.top_patches import layer_tops
-from convviz.core.presets import load_preset
 from convviz.model.selection import Unit
-from convviz.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def win(qtbot):
-    window = MainWindow(load_preset("typical_shapes"), device="cpu")
-    window.show()
-    qtbot.waitUntil(lambda: window.result is not None, timeout=30000)
-    yield window
-    window.document.history.mark_saved()
-    window.close()
-    window.bridge.stop()
+def win(make_window):
+    return make_window("typical_shapes", wait=True)
 
 
 def test_a_pinned_unit_is_looked_into_and_its_top_patches_found(qtbot, win):

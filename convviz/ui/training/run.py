@@ -51,7 +51,6 @@ class Pause:
     def __init__(self, process: TrainingProcess):
         self._process = process
         self.paused = False
-        self.stopped = False
 
     def pause(self) -> None:
         self.paused = True
@@ -66,7 +65,6 @@ class Pause:
         self._process.send("step")
 
     def stop(self) -> None:
-        self.stopped = True
         self._process.send("stop")
 
 
