@@ -168,6 +168,7 @@ class GridView(ImageView):
         self.view.addItem(self.numbers)
         self._rects: dict[str, QtWidgets.QGraphicsRectItem] = {}
         self._text_region: tuple | None = None
+        self._widest: tuple[tuple, float] | None = None  # (the region without the filled count, its widest)
         self._numbers_shown = False
         self._dark_text = np.zeros((0, 0), bool)
         self._texts_cache: dict[tuple[int, int], str] = {}
@@ -201,7 +202,7 @@ class GridView(ImageView):
         shown = rgba[..., 3] > 0
         self._dark_text = np.where(shown, luminance > 140, not self.theme.dark)  # empty cells: the panel's colour
         self._texts_cache = {}
-        self._text_region = None
+        self._text_region = self._widest = None
         if self.block is not None and (self.block[2] > values.shape[0] or self.block[3] > values.shape[1]):
             self.block = None
         self._show_image()
@@ -297,7 +298,11 @@ class GridView(ImageView):
         cell = min(cell_x, cell_y)
         if self.show_numbers and 0 < count <= MAX_NUMBERS and cell > 0:
             texts = [(row, col, self._text(row, col)) for row in range(top, bottom) for col in range(left, right)]
-            widest = text_widths([text for _, _, text in texts])
+            # the widest of the visible numbers: measured again when they change, not when one more cell of
+            # the output is filled in (every playback step)
+            if self._widest is None or self._widest[0] != region[:-1] or force:
+                self._widest = (region[:-1], text_widths([text for _, _, text in texts]))
+            widest = self._widest[1]
             if widest > 0:
                 font_px = min(cell_x * NUMBER_FILL / widest, cell * 0.5, MAX_FONT_PX * self.theme.scale)
                 if font_px >= self.min_font_px:
