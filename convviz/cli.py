@@ -181,7 +181,9 @@ def _source_from_args(args: argparse.Namespace):
 
 
 def gui_main(argv: Sequence[str]) -> int:
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: see pipeline.live.passive_threads
+    from convviz.pipeline.live import passive_threads
+
+    passive_threads()  # before anything can import torch
     args = gui_parser().parse_args(argv)
     args.size_given = args.size is not None
     args.size = args.size or "1600x1000"

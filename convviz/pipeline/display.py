@@ -276,7 +276,6 @@ class MosaicPainter:
                 m = self._layer_range(small, per_value, buffers, smooth, finite, lowest, highest)
             ranges = None
             scale = 127.5 * per_value / m
-        buffers.half_range = m
         argb = buffers.next_mosaic()
         _colour(small, scale, finite, self._table, buffers, argb)
         return LayerImage(argb, layout, m, lowest, highest, mode=mode, tile_ranges=ranges, nonfinite=nonfinite)
@@ -346,7 +345,6 @@ class _SlotBuffers:
         self.layer_estimate = 1.0
         self.map_ranges: np.ndarray | None = None
         self.map_estimates = np.ones(channels)
-        self.half_range = 1.0
 
     def next_mosaic(self) -> np.ndarray:
         self.turn = (self.turn + 1) % len(self.mosaics)

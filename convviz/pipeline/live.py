@@ -109,8 +109,7 @@ def reuse_freed_memory() -> bool:
     if _ALLOCATOR_TUNED or not sys.platform.startswith("linux") or os.environ.get("CONVVIZ_KEEP_MEMORY") == "0":
         return _ALLOCATOR_TUNED
     try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
+        mallopt = _libc().mallopt
     except (OSError, AttributeError):  # not glibc
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
@@ -119,12 +118,18 @@ def reuse_freed_memory() -> bool:
     return _ALLOCATOR_TUNED
 
 
+@functools.lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL:
+    """The C library, loaded once (the trim runs every few seconds on big frames)."""
+    return ctypes.CDLL(None)
+
+
 def release_freed_memory() -> None:
     """Give freed heap memory back to the system (after a network change: the old one's weights)."""
     if not _ALLOCATOR_TUNED:
         return
     try:
-        ctypes.CDLL(None).malloc_trim(0)
+        _libc().malloc_trim(0)
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         pass
 
